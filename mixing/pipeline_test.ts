@@ -60,7 +60,6 @@ Deno.test("mix pipeline: forwards to known hops after the delay, drops replays, 
   const nodeSk = rng(32);
   const next = sink();
   const registry = new MetricsRegistry();
-  let pipeline: MixPipeline;
   const forwarder = new PacketForwarder({
     dial: tcpDialer,
     maxQueuePerHop: 100,
@@ -84,7 +83,8 @@ Deno.test("mix pipeline: forwards to known hops after the delay, drops replays, 
       },
     },
   });
-  pipeline = new MixPipeline({
+  // The metrics gauges close over `pipeline`; they are only read at scrape time, after this.
+  const pipeline: MixPipeline = new MixPipeline({
     pool,
     forwarder,
     view: { isKnownNode: (host, port) => host === "127.0.0.1" && port === next.port },
