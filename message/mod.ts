@@ -40,3 +40,4 @@ export * from "./padding.ts";
 export * from "./reply_surb.ts";
 export * from "./surb_ack.ts";
 export * from "./payload_crypto.ts";
+export * from "./sphinx_packets.ts";
