@@ -19,6 +19,8 @@ import type { CliDependencies } from "./cli/common.ts";
 import type { RoleService } from "./node/context.ts";
 import { processEnvironment } from "./config/paths.ts";
 import { writeStderr } from "./util/logging.ts";
+import { MixnetService } from "./mixing/service.ts";
+import { VerlocService } from "./mixing/verloc/service.ts";
 
 /**
  * The role services of this build. The mix node, gateway, exit and VerLoc roles are added here
@@ -31,7 +33,8 @@ import { writeStderr } from "./util/logging.ts";
  * ```
  */
 export function roleServices(): RoleService[] {
-  return [];
+  const mixnet = new MixnetService();
+  return [mixnet, new VerlocService()];
 }
 
 function writeStdout(text: string): void {

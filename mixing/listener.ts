@@ -144,10 +144,14 @@ export class MixnetListener {
         const n = await stream.read(buffer);
         if (n === null) break;
         tracked.lastActivity = performance.now();
-        decoder.push(buffer.subarray(0, n));
         const frames: Frame[] = [];
-        for (let f = decoder.next(); f; f = decoder.next()) frames.push(f);
-        if (frames.length > 0) this.#o.pipeline.submit(frames);
+        try {
+          decoder.push(buffer.subarray(0, n));
+          for (let f = decoder.next(); f; f = decoder.next()) frames.push(f);
+        } finally {
+          // Frames that preceded a malformed header in this read are still good packets.
+          if (frames.length > 0) this.#o.pipeline.submit(frames);
+        }
       }
     } catch (e) {
       if (e instanceof FramingError) {

@@ -84,18 +84,25 @@ export class ReplayFilter {
   readonly info: ReplayFilterInfo;
   readonly #words: Int32Array;
   readonly #salt: Uint8Array;
-  #inserted = 0;
+  /** Insert count, shared by every thread's view of the filter. */
+  readonly #count: Uint32Array;
 
   private constructor(
     info: ReplayFilterInfo,
     words: Int32Array,
     salt: Uint8Array,
-    inserted: number,
+    count: Uint32Array,
   ) {
     this.info = info;
     this.#words = words;
     this.#salt = salt;
-    this.#inserted = inserted;
+    this.#count = count;
+  }
+
+  static #counter(initial: number): Uint32Array {
+    const count = new Uint32Array(new SharedArrayBuffer(4));
+    count[0] = Math.min(initial, 0xffff_ffff);
+    return count;
   }
 
   /**
@@ -122,7 +129,7 @@ export class ReplayFilter {
       { bits: params.bits, hashes: params.hashes, rotationId, createdAtMs },
       words,
       salt.slice(),
-      0,
+      ReplayFilter.#counter(0),
     );
   }
 
@@ -135,7 +142,12 @@ export class ReplayFilter {
    * ```
    */
   static fromShared(shared: SharedReplayFilter): ReplayFilter {
-    return new ReplayFilter(shared.info, new Int32Array(shared.buffer), shared.salt.slice(), 0);
+    return new ReplayFilter(
+      shared.info,
+      new Int32Array(shared.buffer),
+      shared.salt.slice(),
+      new Uint32Array(shared.count),
+    );
   }
 
   /** What another thread needs to share this filter. */
@@ -144,12 +156,13 @@ export class ReplayFilter {
       info: this.info,
       buffer: this.#words.buffer as SharedArrayBuffer,
       salt: this.#salt.slice(),
+      count: this.#count.buffer as SharedArrayBuffer,
     };
   }
 
-  /** Items inserted through this handle (an estimate across threads; see {@linkcode estimatedItems}). */
+  /** Items inserted, by every thread sharing this filter. */
   get inserted(): number {
-    return this.#inserted;
+    return Atomics.load(this.#count, 0);
   }
 
   /**
@@ -204,7 +217,7 @@ export class ReplayFilter {
         if (!set) return false;
       }
     }
-    if (set && !allSet) this.#inserted++;
+    if (set && !allSet) Atomics.add(this.#count, 0, 1);
     return allSet;
   }
 
@@ -238,15 +251,16 @@ export class ReplayFilter {
   }
 
   /**
-   * Serialises the filter (header + bits). The format is this implementation's own.
+   * The file header: magic, dimensions, rotation, salt, creation time, insert count.
    *
    * @example
    * ```ts no-eval
-   * await Deno.writeFile(path, filter.serialize());
+   * await file.write(filter.headerBytes());
+   * await file.write(filter.bitsView());
    * ```
    */
-  serialize(): Uint8Array {
-    const out = new Uint8Array(HEADER_SIZE + this.#words.byteLength);
+  headerBytes(): Uint8Array {
+    const out = new Uint8Array(HEADER_SIZE);
     const view = new DataView(out.buffer);
     out.set(MAGIC, 0);
     view.setBigUint64(8, BigInt(this.info.bits));
@@ -254,20 +268,40 @@ export class ReplayFilter {
     view.setUint32(20, this.info.rotationId);
     out.set(this.#salt, 24);
     view.setBigInt64(40, BigInt(Math.floor(this.info.createdAtMs)));
-    view.setBigUint64(48, BigInt(this.#inserted));
-    out.set(new Uint8Array(this.#words.buffer), HEADER_SIZE);
+    view.setBigUint64(48, BigInt(this.inserted));
+    return out;
+  }
+
+  /** The bit array itself (a view of the shared buffer, not a copy). */
+  bitsView(): Uint8Array {
+    return new Uint8Array(this.#words.buffer);
+  }
+
+  /**
+   * Serialises the filter (header + bits) into one new array. The format is this
+   * implementation's own. Large filters are better written as `headerBytes()` then `bitsView()`.
+   *
+   * @example
+   * ```ts no-eval
+   * const bytes = filter.serialize();
+   * ```
+   */
+  serialize(): Uint8Array {
+    const out = new Uint8Array(HEADER_SIZE + this.#words.byteLength);
+    out.set(this.headerBytes(), 0);
+    out.set(this.bitsView(), HEADER_SIZE);
     return out;
   }
 
   /**
-   * Restores a filter written by {@linkcode serialize}.
+   * Parses a file header into what {@linkcode fromHeaderAndBits} needs.
    *
    * @example
    * ```ts no-eval
-   * const filter = ReplayFilter.deserialize(await Deno.readFile(path));
+   * const header = ReplayFilter.parseHeader(first64Bytes);
    * ```
    */
-  static deserialize(bytes: Uint8Array): ReplayFilter {
+  static parseHeader(bytes: Uint8Array): ReplayFilterHeader {
     if (bytes.length < HEADER_SIZE) {
       throw new ReplayFilterFormatError("replay filter file is truncated");
     }
@@ -287,20 +321,62 @@ export class ReplayFilter {
     ) {
       throw new ReplayFilterFormatError("replay filter header has invalid parameters");
     }
-    if (bytes.length !== HEADER_SIZE + bits / 8) {
+    return { info: { bits, hashes, rotationId, createdAtMs }, salt, inserted };
+  }
+
+  /**
+   * Builds a filter from a parsed header and its bits (already in a shared buffer).
+   *
+   * @example
+   * ```ts no-eval
+   * const filter = ReplayFilter.fromHeaderAndBits(header, sharedBits);
+   * ```
+   */
+  static fromHeaderAndBits(header: ReplayFilterHeader, bits: SharedArrayBuffer): ReplayFilter {
+    if (bits.byteLength !== header.info.bits / 8) {
       throw new ReplayFilterFormatError(
-        `replay filter file has ${bytes.length - HEADER_SIZE} bytes of bits, expected ${bits / 8}`,
+        `replay filter has ${bits.byteLength} bytes of bits, expected ${header.info.bits / 8}`,
       );
     }
-    const shared = new SharedArrayBuffer(bits / 8);
-    new Uint8Array(shared).set(bytes.subarray(HEADER_SIZE));
     return new ReplayFilter(
-      { bits, hashes, rotationId, createdAtMs },
-      new Int32Array(shared),
-      salt,
-      inserted,
+      header.info,
+      new Int32Array(bits),
+      header.salt,
+      ReplayFilter.#counter(header.inserted),
     );
   }
+
+  /** Size of the file header in bytes. */
+  static readonly HEADER_SIZE = HEADER_SIZE;
+
+  /**
+   * Restores a filter written by {@linkcode serialize}.
+   *
+   * @example
+   * ```ts no-eval
+   * const filter = ReplayFilter.deserialize(await Deno.readFile(path));
+   * ```
+   */
+  static deserialize(bytes: Uint8Array): ReplayFilter {
+    const header = ReplayFilter.parseHeader(bytes);
+    if (bytes.length !== HEADER_SIZE + header.info.bits / 8) {
+      throw new ReplayFilterFormatError(
+        `replay filter file has ${bytes.length - HEADER_SIZE} bytes of bits, expected ${
+          header.info.bits / 8
+        }`,
+      );
+    }
+    const shared = new SharedArrayBuffer(header.info.bits / 8);
+    new Uint8Array(shared).set(bytes.subarray(HEADER_SIZE));
+    return ReplayFilter.fromHeaderAndBits(header, shared);
+  }
+}
+
+/** A parsed replay-filter file header. */
+export interface ReplayFilterHeader {
+  readonly info: ReplayFilterInfo;
+  readonly salt: Uint8Array;
+  readonly inserted: number;
 }
 
 /** The transferable description of a filter shared between threads. */
@@ -308,4 +384,6 @@ export interface SharedReplayFilter {
   readonly info: ReplayFilterInfo;
   readonly buffer: SharedArrayBuffer;
   readonly salt: Uint8Array;
+  /** The shared insert counter (one u32). */
+  readonly count: SharedArrayBuffer;
 }

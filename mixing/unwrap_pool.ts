@@ -15,7 +15,13 @@ import {
   processMixPacket,
   type SphinxKeyEntry,
 } from "./processor.ts";
-import type { WorkerBatch, WorkerKeyEntry, WorkerKeys, WorkerResult } from "./unwrap_protocol.ts";
+import type {
+  WorkerBatch,
+  WorkerKeyEntry,
+  WorkerKeys,
+  WorkerPong,
+  WorkerResult,
+} from "./unwrap_protocol.ts";
 
 /** A packet to unwrap and the frame's rotation hint. */
 export interface UnwrapJob {
@@ -55,6 +61,7 @@ export class UnwrapPoolClosedError extends Error {
 export class UnwrapPool {
   readonly #workers: Worker[] = [];
   readonly #pending = new Map<number, Pending>();
+  readonly #pongs = new Map<number, (backend: string) => void>();
   readonly #crypto: CryptoProvider;
   #keys: NodeKeySet;
   #nextId = 1;
@@ -77,7 +84,11 @@ export class UnwrapPool {
     const url = options.workerUrl ?? new URL("./unwrap_worker.ts", import.meta.url).href;
     for (let i = 0; i < options.workers; i++) {
       const worker = new Worker(url, { type: "module" });
-      worker.onmessage = (event: MessageEvent<WorkerResult>) => this.#onResult(event.data);
+      worker.onmessage = (event: MessageEvent<WorkerResult | WorkerPong>) => {
+        const data = event.data;
+        if (data.type === "pong") this.#pongs.get(data.id)?.(data.backend);
+        else this.#onResult(data);
+      };
       worker.onerror = (event) => {
         event.preventDefault();
         this.#failAll(new Error(`unwrap worker failed: ${event.message}`));
@@ -85,6 +96,30 @@ export class UnwrapPool {
       this.#workers.push(worker);
     }
     this.#broadcastKeys();
+  }
+
+  /**
+   * Resolves once every worker has loaded its modules and crypto backend, with the backends'
+   * names; a worker that does not answer within `timeoutMs` rejects it.
+   */
+  async ready(timeoutMs = 30_000): Promise<string[]> {
+    if (this.#workers.length === 0) return [this.#crypto.name];
+    const answers = this.#workers.map((worker) => {
+      const id = this.#nextId++;
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.#pongs.delete(id);
+          reject(new Error(`unwrap worker did not start within ${timeoutMs} ms`));
+        }, timeoutMs);
+        this.#pongs.set(id, (backend) => {
+          clearTimeout(timer);
+          this.#pongs.delete(id);
+          resolve(backend);
+        });
+        worker.postMessage({ type: "ping", id });
+      });
+    });
+    return await Promise.all(answers);
   }
 
   /** Number of worker threads (0 = inline). */

@@ -29,8 +29,22 @@ export interface WorkerBatch {
   readonly data: ArrayBuffer;
 }
 
+/** Asks a worker to answer once it has loaded (used to warm workers up before serving). */
+export interface WorkerPing {
+  readonly type: "ping";
+  readonly id: number;
+}
+
 /** Any message to a worker. */
-export type WorkerRequest = WorkerKeys | WorkerBatch;
+export type WorkerRequest = WorkerKeys | WorkerBatch | WorkerPing;
+
+/** A worker's answer to a ping. */
+export interface WorkerPong {
+  readonly type: "pong";
+  readonly id: number;
+  /** Crypto backend the worker uses. */
+  readonly backend: string;
+}
 
 /** The outcomes of one batch, in the batch's order. */
 export interface WorkerResult {

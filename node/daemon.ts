@@ -143,7 +143,12 @@ export function enabledModes(modes: NodeConfig["modes"]): NodeMode[] {
  */
 export function baseRouteModules(
   context: NodeContext,
-  extras: { systemSources?: SystemSources; load: NodeLoadCache; startedAt: number },
+  extras: {
+    systemSources?: SystemSources;
+    load: NodeLoadCache;
+    startedAt: number;
+    boundPorts?: (name: string) => number | undefined;
+  },
 ): RouteModule[] {
   const { config } = context;
   const systemInfo = config.http.expose_system_info
@@ -163,11 +168,12 @@ export function baseRouteModules(
       acceptedOperatorTerms: context.acceptedOperatorTerms,
       clock: context.clock,
       startedAt: extras.startedAt,
+      boundPorts: extras.boundPorts,
       systemInfo,
       load: extras.load,
     }),
     mixnodeRoutes(),
-    gatewayRoutes(gatewayDetails(config, null)),
+    gatewayRoutes(() => gatewayDetails(config, null, extras.boundPorts?.("entry"))),
     prometheusRoutes(context.metrics, config.http.access_token),
   ];
 }
@@ -237,7 +243,12 @@ export async function startNode(options: StartNodeOptions): Promise<RunningNode>
     ttlMs: config.http.node_load_cache_ttl,
   });
   const modules = [
-    ...baseRouteModules(context, { systemSources: options.systemSources, load, startedAt }),
+    ...baseRouteModules(context, {
+      systemSources: options.systemSources,
+      load,
+      startedAt,
+      boundPorts: (name) => listeners.get(name)?.port,
+    }),
     ...roles.flatMap((role) => role.routes?.(context) ?? []),
   ];
   const app = createHttpApp({ modules, version: BUILD_VERSION });

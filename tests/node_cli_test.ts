@@ -149,7 +149,11 @@ Deno.test("a started node answers every route with the real node's shapes and st
       });
       assertEquals((await fetchJson(`${api}/auxiliary-details`)).value, {
         location: "CH",
-        announce_ports: { verloc_port: null, mix_port: null },
+        // No announce port is configured, so the ports the listeners bound are announced.
+        announce_ports: {
+          verloc_port: node.ready.listeners.verloc.port,
+          mix_port: node.ready.listeners.mixnet.port,
+        },
         accepted_operator_terms_and_conditions: true,
       });
       const load = (await fetchJson(`${api}/load`)).value;
@@ -207,9 +211,8 @@ Deno.test("a started node answers every route with the real node's shapes and st
       const logs = result.stderr.trim().split("\n").map((line) => JSON.parse(line));
       const listening = logs.find((l) => l.listener === "http");
       assertEquals(listening?.address, `127.0.0.1:${node.ready.listeners.http.port}`);
-      assert(
-        logs.some((l) => String(l.message).includes("mixnet listener is not implemented yet")),
-      );
+      assert(logs.some((l) => String(l.message).includes("mixnet ready")), "mixnet role started");
+      assertEquals(node.ready.roles.includes("mixnet"), true);
       assert(logs.some((l) => String(l.message).includes("shutdown complete")));
       // The ready file is removed on a clean shutdown.
       assertEquals([...Deno.readDirSync(home)].filter((e) => e.name.startsWith("ready-")), []);

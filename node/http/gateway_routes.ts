@@ -7,6 +7,7 @@
  */
 import type { NodeConfig } from "../../config/schema.ts";
 import { parseSocketAddress } from "../../util/net.ts";
+import { DEFAULT_CLIENT_WS_PORT } from "../../config/defaults.ts";
 import { ClientInterfaces, Gateway, type GatewayData, WebSockets, Wireguard } from "./models.ts";
 import { errorResponse, formatted } from "./respond.ts";
 import { jsonRoute, type RouteModule } from "./routes.ts";
@@ -21,8 +22,13 @@ import { jsonRoute, type RouteModule } from "./routes.ts";
  * gatewayDetails(config, null).client_interfaces.mixnet_websockets; // { ws_port: 9000, wss_port: null }
  * ```
  */
-export function gatewayDetails(config: NodeConfig, wireguardPublicKey: string | null): GatewayData {
+export function gatewayDetails(
+  config: NodeConfig,
+  wireguardPublicKey: string | null,
+  boundEntryPort?: number,
+): GatewayData {
   const tasks = config.gateway_tasks;
+  const configured = parseSocketAddress(tasks.ws_bind_address).port;
   const wg = config.wireguard;
   return {
     enforces_zk_nyms: tasks.enforce_zk_nyms,
@@ -36,7 +42,10 @@ export function gatewayDetails(config: NodeConfig, wireguardPublicKey: string | 
         }
         : null,
       mixnet_websockets: {
-        ws_port: tasks.announce_ws_port ?? parseSocketAddress(tasks.ws_bind_address).port,
+        // The announced port, else the port the websocket listener bound, else the configured
+        // one (a node without an entry listener binds nothing; 0 would mean "any" there).
+        ws_port: tasks.announce_ws_port ?? boundEntryPort ??
+          (configured === 0 ? DEFAULT_CLIENT_WS_PORT : configured),
         wss_port: tasks.announce_wss_port,
       },
     },
@@ -52,14 +61,15 @@ export function gatewayDetails(config: NodeConfig, wireguardPublicKey: string | 
  * createHttpApp({ version, modules: [gatewayRoutes(gatewayDetails(config, null))] });
  * ```
  */
-export function gatewayRoutes(details: GatewayData): RouteModule {
-  const interfaces = details.client_interfaces;
+export function gatewayRoutes(current: GatewayData | (() => GatewayData)): RouteModule {
+  const details = typeof current === "function" ? current : () => current;
+  const interfaces = () => details().client_interfaces;
   return {
     name: "gateway",
     routes: [
       jsonRoute(
         { path: "/api/v1/gateway", tag: "Gateway", summary: "Gateway details", schema: Gateway },
-        (c) => formatted(c, details),
+        (c) => formatted(c, details()),
       ),
       jsonRoute(
         {
@@ -68,7 +78,7 @@ export function gatewayRoutes(details: GatewayData): RouteModule {
           summary: "Client interfaces",
           schema: ClientInterfaces,
         },
-        (c) => formatted(c, interfaces),
+        (c) => formatted(c, interfaces()),
       ),
       jsonRoute(
         {
@@ -78,10 +88,12 @@ export function gatewayRoutes(details: GatewayData): RouteModule {
           schema: WebSockets,
           errors: { 501: "no websocket interface" },
         },
-        (c) =>
-          interfaces.mixnet_websockets
-            ? formatted(c, interfaces.mixnet_websockets)
-            : errorResponse(501, "this node has no mixnet websocket interface"),
+        (c) => {
+          const websockets = interfaces().mixnet_websockets;
+          return websockets
+            ? formatted(c, websockets)
+            : errorResponse(501, "this node has no mixnet websocket interface");
+        },
       ),
       jsonRoute(
         {
@@ -91,10 +103,12 @@ export function gatewayRoutes(details: GatewayData): RouteModule {
           schema: Wireguard,
           errors: { 501: "wireguard is not enabled" },
         },
-        (c) =>
-          interfaces.wireguard
-            ? formatted(c, interfaces.wireguard)
-            : errorResponse(501, "wireguard is not enabled on this node"),
+        (c) => {
+          const wireguard = interfaces().wireguard;
+          return wireguard
+            ? formatted(c, wireguard)
+            : errorResponse(501, "wireguard is not enabled on this node");
+        },
       ),
     ],
   };

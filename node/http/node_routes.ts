@@ -48,6 +48,8 @@ export interface NodeRoutesState {
   readonly clock: Clock;
   /** `clock.monotonic()` at start-up. */
   readonly startedAt: number;
+  /** Ports the role listeners actually bound, by listener name (`mixnet`, `verloc`, …). */
+  readonly boundPorts?: (name: string) => number | undefined;
   /** System information, or `null` when `http.expose_system_info` is off. */
   readonly systemInfo: HostSystemData | null;
   /** Load cache. */
@@ -73,7 +75,9 @@ export function nodeRoles(modes: NodeConfig["modes"]): NodeRolesData {
 }
 
 /**
- * The auxiliary details of a config.
+ * The auxiliary details of a config. Without a configured announce port, the port the listener
+ * actually bound is announced (the Rust node announces nothing then, and nym-api assumes 1789 /
+ * 1790, which is wrong for a node bound elsewhere, e.g. in a localnet).
  *
  * @example
  * ```ts no-eval
@@ -81,12 +85,16 @@ export function nodeRoles(modes: NodeConfig["modes"]): NodeRolesData {
  * auxiliaryDetails(config, true).announce_ports; // { verloc_port: null, mix_port: null }
  * ```
  */
-export function auxiliaryDetails(config: NodeConfig, accepted: boolean): AuxiliaryDetailsData {
+export function auxiliaryDetails(
+  config: NodeConfig,
+  accepted: boolean,
+  boundPorts: (name: string) => number | undefined = () => undefined,
+): AuxiliaryDetailsData {
   return {
     location: config.host.location,
     announce_ports: {
-      verloc_port: config.verloc.announce_port,
-      mix_port: config.mixnet.announce_port,
+      verloc_port: config.verloc.announce_port ?? boundPorts("verloc") ?? null,
+      mix_port: config.mixnet.announce_port ?? boundPorts("mixnet") ?? null,
     },
     accepted_operator_terms_and_conditions: accepted,
   };
@@ -103,7 +111,6 @@ export function auxiliaryDetails(config: NodeConfig, accepted: boolean): Auxilia
  */
 export function nodeInfoRoutes(state: NodeRoutesState): RouteModule {
   const roles = nodeRoles(state.config.modes);
-  const auxiliary = auxiliaryDetails(state.config, state.acceptedOperatorTerms);
   // Signing is deterministic, so the document is re-signed only when the keys change.
   let signed: { keys: NodeKeys; document: Signed } | null = null;
   const hostInformation = (): Signed => {
@@ -200,7 +207,11 @@ export function nodeInfoRoutes(state: NodeRoutesState): RouteModule {
           summary: "Location, announced ports and operator terms acceptance",
           schema: AuxiliaryDetails,
         },
-        (c) => formatted(c, auxiliary),
+        (c) =>
+          formatted(
+            c,
+            auxiliaryDetails(state.config, state.acceptedOperatorTerms, state.boundPorts),
+          ),
       ),
     ],
   };

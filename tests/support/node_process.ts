@@ -104,8 +104,23 @@ export async function startNymNode(
   timeoutMs = 30_000,
 ): Promise<RunningProcess> {
   const readyFile = `${home}/ready-${crypto.randomUUID()}.json`;
+  // Every listener binds an ephemeral loopback port unless the test chose one: tests run in
+  // parallel and must never take the real default ports (1789, 1790, 9000) or leave loopback.
+  const listenerDefaults: string[] = [];
+  for (const flag of ["--mixnet-bind-address", "--verloc-bind-address", "--entry-bind-address"]) {
+    if (!runArgs.includes(flag)) listenerDefaults.push(flag, "127.0.0.1:0");
+  }
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...DAEMON_PERMISSIONS, MAIN, "run", ...runArgs, "--ready-file", readyFile],
+    args: [
+      "run",
+      ...DAEMON_PERMISSIONS,
+      MAIN,
+      "run",
+      ...listenerDefaults,
+      ...runArgs,
+      "--ready-file",
+      readyFile,
+    ],
     env: isolatedEnv({ NYMNODE_HOME: home, ...env }),
     clearEnv: true,
     stdout: "piped",

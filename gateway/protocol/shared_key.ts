@@ -1,0 +1,140 @@
+/**
+ * The client↔gateway shared key: derived once in the registration handshake, persisted by both
+ * sides and used for every encrypted message afterwards (`nym-node.md` §4.3, upstream
+ * `common/gateway-requests/src/shared_key.rs`, `registration/handshake/state.rs`).
+ *
+ * ```text
+ * k = HKDF-Extract-then-Expand(BLAKE3, HMAC over BLAKE3 with a 64-byte block,
+ *                              salt = the client's 16-byte salt, ikm = X25519(eph, eph'),
+ *                              info = empty, L = 32)
+ * seal(k, nonce, m) = AES-256-GCM-SIV(k, nonce (12 B), m), no AAD, 16-byte tag appended
+ * ```
+ *
+ * Only the AES-256-GCM-SIV key (protocol ≥ 3) is implemented; the legacy AES-128-CTR + HMAC key
+ * of salt-less clients is refused during the handshake.
+ *
+ * @module
+ */
+import { gcmsiv } from "@noble/ciphers/aes.js";
+import type { CryptoProvider } from "../../crypto/provider.ts";
+import type { RandomSource } from "../../crypto/random.ts";
+import { hkdfBlake3 } from "../../message/payload_crypto.ts";
+import { SharedKeyError } from "./errors.ts";
+
+/** Length of the shared AES-256-GCM-SIV key. */
+export const SHARED_KEY_LENGTH = 32;
+/** Length of an AES-256-GCM-SIV nonce. */
+export const NONCE_LENGTH = 12;
+/** Length of the AES-256-GCM-SIV tag appended to every ciphertext. */
+export const TAG_LENGTH = 16;
+/** Length of the HKDF salt the client puts in its init message (`KDF_SALT_LENGTH`). */
+export const KDF_SALT_LENGTH = 16;
+
+function checkLength(what: string, value: Uint8Array, length: number): void {
+  if (value.length !== length) {
+    throw new SharedKeyError(`${what} must be ${length} bytes, got ${value.length}`);
+  }
+}
+
+function checkNonce(nonce: Uint8Array): void {
+  if (nonce.length !== NONCE_LENGTH) {
+    // upstream SharedKeyUsageError::MalformedNonce
+    throw new SharedKeyError("the provided nonce (or legacy IV) did not have the expected length");
+  }
+}
+
+/**
+ * Derives the shared key from our ephemeral X25519 secret, the peer's ephemeral public key and
+ * the client's salt. Both sides get the same key.
+ *
+ * @example
+ * ```ts
+ * import { createCryptoProvider } from "../../crypto/mod.ts";
+ * import { deriveSharedKey } from "./shared_key.ts";
+ * const c = createCryptoProvider();
+ * const a = new Uint8Array(32).fill(1), b = new Uint8Array(32).fill(2), salt = new Uint8Array(16);
+ * deriveSharedKey(c, a, c.x25519Base(b), salt); // equals deriveSharedKey(c, b, c.x25519Base(a), salt)
+ * ```
+ * @throws {SharedKeyError} for wrong-sized inputs, or when the exchange yields the all-zero
+ * secret (the peer sent a low-order point, so the key would be public).
+ */
+export function deriveSharedKey(
+  crypto: CryptoProvider,
+  ephemeralSecret: Uint8Array,
+  remoteEphemeralPublic: Uint8Array,
+  salt: Uint8Array,
+): Uint8Array {
+  checkLength("an X25519 secret key", ephemeralSecret, 32);
+  checkLength("an X25519 public key", remoteEphemeralPublic, 32);
+  checkLength("the HKDF salt", salt, KDF_SALT_LENGTH);
+  const dh = crypto.x25519(ephemeralSecret, remoteEphemeralPublic);
+  let acc = 0;
+  for (let i = 0; i < dh.length; i++) acc |= dh[i];
+  if (acc === 0) throw new SharedKeyError("the X25519 exchange produced the all-zero secret");
+  return hkdfBlake3(dh, SHARED_KEY_LENGTH, salt);
+}
+
+/**
+ * A fresh random 12-byte nonce. Every encryption under the shared key uses a new one.
+ *
+ * @example
+ * ```ts
+ * import { systemRandom } from "../../crypto/random.ts";
+ * import { randomNonce } from "./shared_key.ts";
+ * randomNonce(systemRandom).length; // 12
+ * ```
+ */
+export function randomNonce(random: RandomSource): Uint8Array {
+  const nonce = random(NONCE_LENGTH);
+  checkNonce(nonce);
+  return nonce;
+}
+
+/**
+ * AES-256-GCM-SIV encryption without AAD; returns ciphertext ‖ tag (`plaintext.length + 16`).
+ *
+ * @example
+ * ```ts
+ * import { sealWithSharedKey } from "./shared_key.ts";
+ * sealWithSharedKey(new Uint8Array(32), new Uint8Array(12), new Uint8Array(5)).length; // 21
+ * ```
+ * @throws {SharedKeyError} if the key is not 32 bytes or the nonce not 12.
+ */
+export function sealWithSharedKey(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  checkLength("the shared key", key, SHARED_KEY_LENGTH);
+  checkNonce(nonce);
+  return gcmsiv(key, nonce).encrypt(plaintext);
+}
+
+/**
+ * AES-256-GCM-SIV decryption without AAD of ciphertext ‖ tag.
+ *
+ * @example
+ * ```ts
+ * import { openWithSharedKey, sealWithSharedKey } from "./shared_key.ts";
+ * const k = new Uint8Array(32), n = new Uint8Array(12);
+ * openWithSharedKey(k, n, sealWithSharedKey(k, n, new Uint8Array([7]))); // Uint8Array [7]
+ * ```
+ * @throws {SharedKeyError} for a wrong-sized key or nonce, or a ciphertext that does not
+ * authenticate.
+ */
+export function openWithSharedKey(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array {
+  checkLength("the shared key", key, SHARED_KEY_LENGTH);
+  checkNonce(nonce);
+  if (ciphertext.length < TAG_LENGTH) {
+    throw new SharedKeyError("failed to either encrypt or decrypt provided message");
+  }
+  try {
+    return gcmsiv(key, nonce).decrypt(ciphertext);
+  } catch {
+    throw new SharedKeyError("failed to either encrypt or decrypt provided message");
+  }
+}

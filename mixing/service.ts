@@ -1,0 +1,249 @@
+/**
+ * The mixnet role service (`nym-node.md` §3): listens on the mixnet port, unwraps packets on
+ * worker threads, forwards forward-hop packets after their delay (mixnode mode) and hands
+ * final-hop packets to the gateway role (entry/exit modes).
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { NodeContext, RoleService, StopReport } from "../node/context.ts";
+import type { RouteModule } from "../node/http/routes.ts";
+import type { FrameInit, FrameVersion, NymNodeRoutingAddress } from "../framing/mod.ts";
+import { parseSocketAddress } from "../util/net.ts";
+import { MixingMetrics } from "./metrics.ts";
+import { PacketForwarder, tcpDialer } from "./forwarder.ts";
+import { type FinalHopHandler, MixPipeline } from "./pipeline.ts";
+import { MixnetListener } from "./listener.ts";
+import { TopologyRefresher } from "./topology.ts";
+import { UnwrapPool } from "./unwrap_pool.ts";
+import type { NodeKeySet, SphinxKeyEntry } from "./processor.ts";
+import type { ReplayFilter } from "./replay_filter.ts";
+import { ReplayFilterStore } from "./replay_store.ts";
+import { mixingRoutes } from "./routes.ts";
+
+const log = getLogger(["nym-node", "mixnet"]);
+
+/** A key rotation lasts 24 one-hour epochs plus one epoch of overlap (`nym-node.md` §1.8). */
+const REPLAY_FILTER_LIFETIME_SECONDS = 25 * 3600;
+/** Outbound queues get this long to drain at shutdown. */
+const SHUTDOWN_DRAIN_MS = 500;
+
+/** Resolves the number of unwrap workers from the config value (-1 = one per core). */
+export function resolveWorkerCount(configured: number): number {
+  if (configured >= 0) return configured;
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
+/** What other roles (the gateway) use from the running mixnet service. */
+export interface MixnetHandle {
+  /** Sends a packet originating here (client packets at an entry gateway, SURB-acks). */
+  sendDirect(address: NymNodeRoutingAddress, frame: FrameInit, kind: "forward" | "ack"): boolean;
+  /** Frame version used towards other nodes. */
+  readonly egressFrameVersion: FrameVersion;
+  /** Whether `host:port` is a node of the current topology. */
+  isKnownNode(host: string, port: number): boolean;
+}
+
+/** The mix role: runs in every mode, since gateways receive final hops on the same port. */
+export class MixnetService implements RoleService, MixnetHandle {
+  readonly name = "mixnet";
+  readonly modes = ["mixnode", "entry", "exit"] as const;
+  #finalHop: FinalHopHandler | undefined;
+  #metrics: MixingMetrics | null = null;
+  #pipeline: MixPipeline | null = null;
+  #forwarder: PacketForwarder | null = null;
+  #listener: MixnetListener | null = null;
+  #pool: UnwrapPool | null = null;
+  #topology: TopologyRefresher | null = null;
+  #store: ReplayFilterStore | null = null;
+  #filters: ReplayFilter[] = [];
+  /** Insert counts at the last flush, so unchanged filters are not rewritten. */
+  #flushedCounts = new Map<ReplayFilter, number>();
+  #flushTimer: ReturnType<typeof setInterval> | undefined;
+  #egressFrameVersion: FrameVersion = 7;
+
+  /** Sets the receiver of final-hop packets (the gateway role); call before the node starts. */
+  setFinalHopHandler(handler: FinalHopHandler): void {
+    this.#finalHop = handler;
+  }
+
+  get egressFrameVersion(): FrameVersion {
+    return this.#egressFrameVersion;
+  }
+
+  /** The running pipeline's counters (undefined before start). */
+  get metrics(): MixingMetrics | null {
+    return this.#metrics;
+  }
+
+  routes(ctx: NodeContext): readonly RouteModule[] {
+    const metrics = this.#ensureMetrics(ctx);
+    return [mixingRoutes(metrics, { now: () => ctx.clock.now(), updateIntervalMs: 30_000 })];
+  }
+
+  #ensureMetrics(ctx: NodeContext): MixingMetrics {
+    this.#metrics ??= new MixingMetrics(ctx.metrics, {
+      delayed: () => this.#pipeline?.delayed ?? 0,
+      forwarderQueued: () => this.#forwarder?.queued ?? 0,
+    });
+    return this.#metrics;
+  }
+
+  async start(ctx: NodeContext): Promise<void> {
+    const cfg = ctx.config.mixnet;
+    const debug = cfg.debug;
+    const metrics = this.#ensureMetrics(ctx);
+    this.#egressFrameVersion = debug.use_legacy_packet_encoding ? 7 : 8;
+
+    const replay = cfg.replay_protection;
+    const keys = ctx.keys.current.sphinx;
+    let keySet: NodeKeySet;
+    if (replay.debug.unsafe_disabled) {
+      log.warn("replay protection is DISABLED by configuration");
+      keySet = {
+        primary: {
+          rotationId: keys.primary.rotationId,
+          secretKey: keys.primary.secretKey,
+          filter: null,
+        },
+        secondary: keys.secondary
+          ? {
+            rotationId: keys.secondary.rotationId,
+            secretKey: keys.secondary.secretKey,
+            filter: null,
+          }
+          : undefined,
+      };
+    } else {
+      this.#store = new ReplayFilterStore({
+        directory: replay.storage_paths.current_bloomfilters_directory,
+        itemsPerFilter: replay.debug.initial_expected_packets_per_second *
+          REPLAY_FILTER_LIFETIME_SECONDS,
+        falsePositiveRate: replay.debug.false_positive_rate,
+        random: ctx.random,
+        now: () => ctx.clock.now(),
+      });
+      const entry = async (
+        k: { rotationId: number; secretKey: Uint8Array },
+      ): Promise<SphinxKeyEntry> => {
+        const filter = await this.#store!.loadOrCreate(k.rotationId);
+        this.#filters.push(filter);
+        // A filter loaded from disk is already persisted as it is.
+        if (filter.inserted > 0) this.#flushedCounts.set(filter, filter.inserted);
+        return { rotationId: k.rotationId, secretKey: k.secretKey, filter };
+      };
+      keySet = {
+        primary: await entry(keys.primary),
+        secondary: keys.secondary ? await entry(keys.secondary) : undefined,
+      };
+      await this.#store.removeStale(this.#filters.map((f) => f.info.rotationId));
+      this.#flushTimer = setInterval(
+        () => this.#flushFilters(),
+        replay.debug.bloomfilter_disk_flushing_rate,
+      );
+    }
+
+    const workers = resolveWorkerCount(debug.unwrap_workers);
+    this.#pool = new UnwrapPool({ workers, crypto: ctx.crypto, keys: keySet });
+    const backends = await this.#pool.ready();
+    this.#forwarder = new PacketForwarder({
+      dial: tcpDialer,
+      maxQueuePerHop: debug.maximum_connection_buffer_size,
+      connectTimeoutMs: debug.initial_connection_timeout,
+      initialBackoffMs: debug.packet_forwarding_initial_backoff,
+      maximumBackoffMs: debug.packet_forwarding_maximum_backoff,
+      idleTimeoutMs: debug.connection_idle_timeout,
+      onDropped: () => metrics.egressDropped(),
+      onConnection: (d) => metrics.connection("egress", d),
+    });
+    this.#topology = new TopologyRefresher({
+      nymApiUrls: cfg.nym_api_urls,
+      refreshIntervalMs: ctx.config.debug.topology_cache_ttl,
+      timeoutMs: 5000,
+    });
+    await this.#topology.start();
+    if (this.#topology.lastSuccessMs === 0) {
+      log.warn("no topology yet: forward-hop packets are dropped until nym-api answers ({apis})", {
+        apis: cfg.nym_api_urls.join(", "),
+      });
+    }
+    this.#pipeline = new MixPipeline({
+      pool: this.#pool,
+      forwarder: this.#forwarder,
+      view: this.#topology,
+      metrics,
+      mixnodeEnabled: ctx.config.modes.mixnode,
+      finalHop: this.#finalHop,
+      maximumDelayMs: debug.maximum_forward_packet_delay,
+      delayQueueCapacity: debug.maximum_delay_queue_size,
+      egressFrameVersion: this.#egressFrameVersion,
+    });
+    const bind = parseSocketAddress(cfg.bind_address);
+    this.#listener = new MixnetListener({
+      hostname: bind.ip,
+      port: bind.port,
+      pipeline: this.#pipeline,
+      metrics,
+      maxConnections: debug.maximum_inbound_connections,
+      maxConnectionsPerIp: debug.maximum_inbound_connections_per_ip,
+      idleTimeoutMs: debug.connection_idle_timeout,
+      maxInFlight: debug.maximum_packets_in_flight,
+    });
+    ctx.announceListener("mixnet", { hostname: bind.ip, port: this.#listener.addr.port });
+    log.info(
+      "mixnet ready: {workers} unwrap worker(s), crypto backend {backend}, frames v{version} out",
+      {
+        workers,
+        backend: [...new Set(backends)].join(", "),
+        version: this.#egressFrameVersion,
+      },
+    );
+  }
+
+  sendDirect(address: NymNodeRoutingAddress, frame: FrameInit, kind: "forward" | "ack"): boolean {
+    if (!this.#pipeline) return false;
+    return this.#pipeline.sendDirect(address, frame, kind);
+  }
+
+  isKnownNode(host: string, port: number): boolean {
+    return this.#topology?.isKnownNode(host, port) ?? false;
+  }
+
+  async #flushFilters(): Promise<void> {
+    if (!this.#store) return;
+    for (const filter of this.#filters) {
+      const count = filter.inserted;
+      if (this.#flushedCounts.get(filter) === count) continue;
+      try {
+        await this.#store.flush(filter);
+        this.#flushedCounts.set(filter, count);
+      } catch (e) {
+        log.error("flushing replay filter of rotation {rotation} failed: {error}", {
+          rotation: filter.info.rotationId,
+          error: (e as Error).message,
+        });
+      }
+    }
+  }
+
+  async stop(): Promise<StopReport> {
+    clearInterval(this.#flushTimer);
+    await this.#listener?.close();
+    const before = this.#metrics ? this.#metrics.counters.egressDropped : 0;
+    this.#pipeline?.close();
+    // Give outbound queues a moment to drain before dropping what is left.
+    const forwarder = this.#forwarder;
+    if (forwarder) {
+      const deadline = performance.now() + SHUTDOWN_DRAIN_MS;
+      while (forwarder.queued > 0 && performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      forwarder.close();
+    }
+    this.#pool?.close();
+    this.#topology?.stop();
+    await this.#flushFilters();
+    const dropped = (this.#metrics?.counters.egressDropped ?? 0) - before;
+    return { dropped, note: `replay filters flushed: ${this.#filters.length}` };
+  }
+}
