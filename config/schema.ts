@@ -81,9 +81,9 @@ export const replayProtectionDebugSection = z.strictObject({
   maximum_replay_detection_deferral: duration().default(50),
   maximum_replay_detection_pending_packets: integer(0, USIZE_MAX).default(100),
   false_positive_rate: float({ min: 0, max: 1, exclusive: true }).default(1e-5),
-  // nym-node sizes for 2000 packets/s (≈539 MB per filter). We default to 400 packets/s sustained
-  // over a 25-hour key lifetime (≈108 MB at 1e-5); busy operators raise it (README: memory figures).
-  initial_expected_packets_per_second: integer(1, USIZE_MAX).default(400),
+  // nym-node sizes for 2000 packets/s (≈539 MB per filter). We default to 150 packets/s sustained
+  // over a 25-hour key lifetime (≈40 MB at 1e-5); busy operators raise it (README: memory figures).
+  initial_expected_packets_per_second: integer(1, USIZE_MAX).default(150),
   bloomfilter_minimum_packets_per_second_size: integer(1, USIZE_MAX).default(200),
   bloomfilter_size_multiplier: float({ min: 0, exclusive: true }).default(1.12),
   bloomfilter_disk_flushing_rate: duration().default(10 * MINUTE),
@@ -112,12 +112,12 @@ export const mixnetDebugSection = z.strictObject({
   use_legacy_packet_encoding: boolean().default(true),
   unsafe_disable_noise: boolean().default(false),
   // Settings of this implementation (not in the Rust node):
-  /** Worker threads unwrapping Sphinx packets; -1 = one per CPU core, 0 = on the main thread. */
+  /** Worker threads unwrapping Sphinx packets besides the main thread; -1 = one per extra core. */
   unwrap_workers: integer(-1, 256).default(-1),
   /** Forward-hop packets held for their delay at most; beyond it new ones are dropped. */
   maximum_delay_queue_size: integer(1, USIZE_MAX).default(50_000),
   /** Packets being unwrapped at most before connections stop being read (back-pressure). */
-  maximum_packets_in_flight: integer(1, USIZE_MAX).default(4096),
+  maximum_packets_in_flight: integer(1, USIZE_MAX).default(256),
   /** Inbound mixnet connections at most, in total and from one IP address. */
   maximum_inbound_connections: integer(1, USIZE_MAX).default(10_000),
   maximum_inbound_connections_per_ip: integer(1, USIZE_MAX).default(128),

@@ -97,6 +97,7 @@ export function processMixPacket(
   keys: NodeKeySet,
   hint: KeyRotationHint,
   packet: Uint8Array,
+  options: { inPlace?: boolean } = {},
 ): MixOutcome {
   const candidates = candidateKeys(keys, hint);
   if (candidates.length === 0) return { kind: "drop", reason: "expired-key" };
@@ -120,7 +121,7 @@ export function processMixPacket(
   }
   let result;
   try {
-    result = finishUnwrap(crypto, partial);
+    result = finishUnwrap(crypto, partial, { inPlace: options.inPlace });
   } catch (e) {
     if (e instanceof SphinxError) return { kind: "drop", reason: "malformed" };
     throw e;

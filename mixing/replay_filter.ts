@@ -10,13 +10,13 @@
  *
  * Sizing: `m = ceil(-n·ln(p) / ln(2)²)` bits and `k = round((m/n)·ln 2)` hashes for n items at
  * false-positive rate p. For the default (`DEFAULT_REPLAY_FILTER_ITEMS` at 1e-5) that is
- * about 108 MB.
+ * about 40 MB.
  *
  * @module
  */
 
-/** Default number of packets one filter is sized for: 400 packets/s sustained for 25 hours. */
-export const DEFAULT_REPLAY_FILTER_ITEMS = 400 * 25 * 3600;
+/** Default number of packets one filter is sized for: 150 packets/s sustained for 25 hours. */
+export const DEFAULT_REPLAY_FILTER_ITEMS = 150 * 25 * 3600;
 /** Default false-positive rate (what nym-node uses). */
 export const DEFAULT_REPLAY_FALSE_POSITIVE_RATE = 1e-5;
 /** Hard upper bound on one filter's size (4 GiB of bits), to refuse absurd configurations. */

@@ -14,8 +14,8 @@ Deno.test("bloom sizing follows m = -n ln p / ln²2 and k = (m/n) ln 2", () => {
   assert(p.bits >= expectedBits && p.bits - expectedBits < 32);
   assertEquals(p.hashes, 17);
   const d = bloomParameters(DEFAULT_REPLAY_FILTER_ITEMS, DEFAULT_REPLAY_FALSE_POSITIVE_RATE);
-  // The README's memory figure: ≈108 MB for the default filter.
-  assert(Math.abs(d.bits / 8 / 1e6 - 107.8) < 1, `default filter is ${d.bits / 8 / 1e6} MB`);
+  // The README's memory figure: ≈40 MB for the default filter.
+  assert(Math.abs(d.bits / 8 / 1e6 - 40.4) < 0.5, `default filter is ${d.bits / 8 / 1e6} MB`);
   assertThrows(() => bloomParameters(0, 1e-5), RangeError);
   assertThrows(() => bloomParameters(10, 1), RangeError);
 });

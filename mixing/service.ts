@@ -28,10 +28,19 @@ const REPLAY_FILTER_LIFETIME_SECONDS = 25 * 3600;
 /** Outbound queues get this long to drain at shutdown. */
 const SHUTDOWN_DRAIN_MS = 500;
 
-/** Resolves the number of unwrap workers from the config value (-1 = one per core). */
+/**
+ * Resolves the number of unwrap workers from the config value. -1 (automatic) gives one worker
+ * per core beyond the first: the main thread unwraps a share of the packets itself.
+ *
+ * @example
+ * ```ts
+ * import { resolveWorkerCount } from "./service.ts";
+ * resolveWorkerCount(3); // 3
+ * ```
+ */
 export function resolveWorkerCount(configured: number): number {
   if (configured >= 0) return configured;
-  return Math.max(1, navigator.hardwareConcurrency || 1);
+  return Math.max(0, (navigator.hardwareConcurrency || 1) - 1);
 }
 
 /** What other roles (the gateway) use from the running mixnet service. */

@@ -58,7 +58,6 @@ function installKeys(message: WorkerKeys): void {
 function processBatch(batch: WorkerBatch): void {
   const data = new Uint8Array(batch.data);
   const results: WorkerResult["outcomes"] = [];
-  const transfer: ArrayBuffer[] = [];
   let offset = 0;
   for (let i = 0; i < batch.lengths.length; i++) {
     const length = batch.lengths[i];
@@ -68,13 +67,13 @@ function processBatch(batch: WorkerBatch): void {
       results.push({ kind: "drop", reason: "expired-key" });
       continue;
     }
-    const outcome = processMixPacket(crypto, keys, batch.hints[i] as KeyRotationHint, packet);
-    results.push(outcome);
-    if (outcome.kind === "forward") transfer.push(outcome.packet.buffer as ArrayBuffer);
-    if (outcome.kind === "final") transfer.push(outcome.payload.buffer as ArrayBuffer);
+    // The batch buffer is ours: packets are rewritten in place and travel back as views of it.
+    results.push(
+      processMixPacket(crypto, keys, batch.hints[i] as KeyRotationHint, packet, { inPlace: true }),
+    );
   }
   const message: WorkerResult = { type: "results", id: batch.id, outcomes: results };
-  self.postMessage(message, transfer);
+  self.postMessage(message, [batch.data]);
 }
 
 self.onmessage = (event: MessageEvent<WorkerRequest>) => {
