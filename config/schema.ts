@@ -258,6 +258,15 @@ export const gatewayTasksDebugSection = z.strictObject({
     maximum_time_between_redemption: duration().default(DEFAULT_MAX_TIME_BETWEEN_REDEMPTION_MS),
   }).prefault({}),
   upgrade_mode_min_staleness_recheck: duration().default(30 * SECOND),
+  // Settings of this implementation (not in the Rust node):
+  /** Offline messages kept per client; beyond it the oldest are dropped (and counted). */
+  maximum_stored_messages_per_client: integer(1, USIZE_MAX).default(25_000),
+  /** Bytes queued towards one client's socket before further pushes go to its mailbox. */
+  maximum_client_send_queue: integer(65_536, USIZE_MAX).default(4 * 1024 * 1024),
+  /** Largest WebSocket message accepted from a client (bytes). */
+  maximum_client_message_size: integer(4096, USIZE_MAX).default(1024 * 1024),
+  /** Client packets accepted per second from one connection before it is closed (0 = no limit). */
+  maximum_client_packets_per_second: integer(0, USIZE_MAX).default(5_000),
 });
 
 /** `[gateway_tasks]`: entry-gateway client interfaces. */
