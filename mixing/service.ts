@@ -20,6 +20,8 @@ import type { NodeKeySet, SphinxKeyEntry } from "./processor.ts";
 import type { ReplayFilter } from "./replay_filter.ts";
 import { ReplayFilterStore } from "./replay_store.ts";
 import { mixingRoutes } from "./routes.ts";
+import { NoiseLinks } from "./noise_links.ts";
+import { createNoiseAead } from "../transport/mod.ts";
 
 const log = getLogger(["nym-node", "mixnet"]);
 
@@ -70,6 +72,7 @@ export class MixnetService implements RoleService, MixnetHandle {
   #flushedCounts = new Map<ReplayFilter, number>();
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #egressFrameVersion: FrameVersion = 7;
+  #noise: NoiseLinks | null = null;
 
   /** Sets the receiver of final-hop packets (the gateway role); call before the node starts. */
   setFinalHopHandler(handler: FinalHopHandler): void {
@@ -78,6 +81,11 @@ export class MixnetService implements RoleService, MixnetHandle {
 
   get egressFrameVersion(): FrameVersion {
     return this.#egressFrameVersion;
+  }
+
+  /** Noise link counters (null before start). */
+  get noise(): NoiseLinks | null {
+    return this.#noise;
   }
 
   /** The running pipeline's counters (undefined before start). */
@@ -155,8 +163,31 @@ export class MixnetService implements RoleService, MixnetHandle {
     const workers = resolveWorkerCount(debug.unwrap_workers);
     this.#pool = new UnwrapPool({ workers, crypto: ctx.crypto, keys: keySet });
     const backends = await this.#pool.ready();
-    this.#forwarder = new PacketForwarder({
+    this.#noise = new NoiseLinks({
+      localStaticKeyPair: ctx.keys.current.noise,
+      crypto: ctx.crypto,
+      random: ctx.random,
+      aead: createNoiseAead(),
+      handshakeTimeoutMs: debug.initial_connection_timeout,
+      disabled: debug.unsafe_disable_noise,
+      local: ctx.local,
       dial: tcpDialer,
+    });
+    const noise = this.#noise;
+    ctx.metrics.gauge("mixnet_noise_handshake_failures", "Noise handshakes that failed", {
+      collect: (g) => g.set(noise.counters.handshakeFailures),
+    });
+    ctx.metrics.gauge("mixnet_noise_connections", "Mixnet connections by transport", {
+      labelNames: ["direction", "transport"],
+      collect: (g) => {
+        g.set(noise.counters.outboundNoise, { direction: "egress", transport: "noise" });
+        g.set(noise.counters.outboundPlain, { direction: "egress", transport: "plain" });
+        g.set(noise.counters.inboundNoise, { direction: "ingress", transport: "noise" });
+        g.set(noise.counters.inboundPlain, { direction: "ingress", transport: "plain" });
+      },
+    });
+    this.#forwarder = new PacketForwarder({
+      dial: noise.dial,
       maxQueuePerHop: debug.maximum_connection_buffer_size,
       connectTimeoutMs: debug.initial_connection_timeout,
       initialBackoffMs: debug.packet_forwarding_initial_backoff,
@@ -169,6 +200,7 @@ export class MixnetService implements RoleService, MixnetHandle {
       nymApiUrls: cfg.nym_api_urls,
       refreshIntervalMs: ctx.config.debug.topology_cache_ttl,
       timeoutMs: 5000,
+      onUpdate: (nodes) => noise.updateView(nodes),
     });
     await this.#topology.start();
     if (this.#topology.lastSuccessMs === 0) {
@@ -197,6 +229,7 @@ export class MixnetService implements RoleService, MixnetHandle {
       maxConnectionsPerIp: debug.maximum_inbound_connections_per_ip,
       idleTimeoutMs: debug.connection_idle_timeout,
       maxInFlight: debug.maximum_packets_in_flight,
+      upgrade: noise.upgrade,
     });
     ctx.announceListener("mixnet", { hostname: bind.ip, port: this.#listener.addr.port });
     log.info(

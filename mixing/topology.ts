@@ -36,6 +36,8 @@ export interface TopologyRefresherOptions {
   readonly fetch?: typeof fetch;
   /** Addresses always treated as known (e.g. this node itself). */
   readonly alwaysKnown?: readonly string[];
+  /** Called with the new node list after every successful refresh. */
+  readonly onUpdate?: (nodes: readonly KnownNode[]) => void;
 }
 
 const log = getLogger(["nym-node", "topology"]);
@@ -175,6 +177,7 @@ export class TopologyRefresher implements NetworkView {
     this.#known = known;
     this.#nodes = nodes;
     this.#lastSuccessMs = Date.now();
+    this.#options.onUpdate?.(nodes);
   }
 
   async #fetchAll(base: string): Promise<KnownNode[]> {

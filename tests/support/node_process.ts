@@ -110,7 +110,14 @@ export async function startNymNode(
   // Every listener binds an ephemeral loopback port unless the test chose one: tests run in
   // parallel and must never take the real default ports (1789, 1790, 9000) or leave loopback.
   const listenerDefaults: string[] = [];
-  for (const flag of ["--mixnet-bind-address", "--verloc-bind-address", "--entry-bind-address"]) {
+  for (
+    const flag of [
+      "--http-bind-address",
+      "--mixnet-bind-address",
+      "--verloc-bind-address",
+      "--entry-bind-address",
+    ]
+  ) {
     if (!runArgs.includes(flag)) listenerDefaults.push(flag, "127.0.0.1:0");
   }
   const child = new Deno.Command(Deno.execPath(), {
