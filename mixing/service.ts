@@ -21,6 +21,8 @@ import type { ReplayFilter } from "./replay_filter.ts";
 import { ReplayFilterStore } from "./replay_store.ts";
 import { mixingRoutes } from "./routes.ts";
 import { NoiseLinks } from "./noise_links.ts";
+import { recoverInterruptedSwap, RotationController } from "./rotation_controller.ts";
+import { keyPathsFromConfig, loadNodeKeys, type NodeKeys } from "../node/keys.ts";
 import { createNoiseAead } from "../transport/mod.ts";
 
 const log = getLogger(["nym-node", "mixnet"]);
@@ -73,6 +75,9 @@ export class MixnetService implements RoleService, MixnetHandle {
   #flushTimer: ReturnType<typeof setInterval> | undefined;
   #egressFrameVersion: FrameVersion = 7;
   #noise: NoiseLinks | null = null;
+  #rotation: RotationController | null = null;
+  #filtersByRotation = new Map<number, ReplayFilter>();
+  #replayDisabled = false;
 
   /** Sets the receiver of final-hop packets (the gateway role); call before the node starts. */
   setFinalHopHandler(handler: FinalHopHandler): void {
@@ -113,24 +118,14 @@ export class MixnetService implements RoleService, MixnetHandle {
     this.#egressFrameVersion = debug.use_legacy_packet_encoding ? 7 : 8;
 
     const replay = cfg.replay_protection;
+    const keyPaths = keyPathsFromConfig(ctx.config);
+    if (await recoverInterruptedSwap(keyPaths, ctx.crypto)) {
+      ctx.keys.replace(await loadNodeKeys(keyPaths, ctx.crypto));
+    }
     const keys = ctx.keys.current.sphinx;
-    let keySet: NodeKeySet;
-    if (replay.debug.unsafe_disabled) {
+    this.#replayDisabled = replay.debug.unsafe_disabled;
+    if (this.#replayDisabled) {
       log.warn("replay protection is DISABLED by configuration");
-      keySet = {
-        primary: {
-          rotationId: keys.primary.rotationId,
-          secretKey: keys.primary.secretKey,
-          filter: null,
-        },
-        secondary: keys.secondary
-          ? {
-            rotationId: keys.secondary.rotationId,
-            secretKey: keys.secondary.secretKey,
-            filter: null,
-          }
-          : undefined,
-      };
     } else {
       this.#store = new ReplayFilterStore({
         directory: replay.storage_paths.current_bloomfilters_directory,
@@ -140,25 +135,14 @@ export class MixnetService implements RoleService, MixnetHandle {
         random: ctx.random,
         now: () => ctx.clock.now(),
       });
-      const entry = async (
-        k: { rotationId: number; secretKey: Uint8Array },
-      ): Promise<SphinxKeyEntry> => {
-        const filter = await this.#store!.loadOrCreate(k.rotationId);
-        this.#filters.push(filter);
-        // A filter loaded from disk is already persisted as it is.
-        if (filter.inserted > 0) this.#flushedCounts.set(filter, filter.inserted);
-        return { rotationId: k.rotationId, secretKey: k.secretKey, filter };
-      };
-      keySet = {
-        primary: await entry(keys.primary),
-        secondary: keys.secondary ? await entry(keys.secondary) : undefined,
-      };
-      await this.#store.removeStale(this.#filters.map((f) => f.info.rotationId));
+      for (const k of [keys.primary, keys.secondary]) if (k) await this.#addFilter(k.rotationId);
+      await this.#store.removeStale([...this.#filtersByRotation.keys()]);
       this.#flushTimer = setInterval(
         () => this.#flushFilters(),
         replay.debug.bloomfilter_disk_flushing_rate,
       );
     }
+    const keySet = this.#keySet(keys);
 
     const workers = resolveWorkerCount(debug.unwrap_workers);
     this.#pool = new UnwrapPool({ workers, crypto: ctx.crypto, keys: keySet });
@@ -219,6 +203,28 @@ export class MixnetService implements RoleService, MixnetHandle {
       delayQueueCapacity: debug.maximum_delay_queue_size,
       egressFrameVersion: this.#egressFrameVersion,
     });
+    this.#rotation = new RotationController({
+      nymApiUrls: cfg.nym_api_urls,
+      paths: keyPaths,
+      keys: ctx.keys,
+      crypto: ctx.crypto,
+      random: ctx.random,
+      clock: ctx.clock,
+      pollIntervalMs: cfg.key_rotation.debug.rotation_state_poling_interval,
+      hooks: {
+        keyAdded: async (key) => {
+          if (!this.#replayDisabled) await this.#addFilter(key.rotationId);
+        },
+        keyRemoved: async (rotationId) => {
+          const filter = this.#filtersByRotation.get(rotationId);
+          this.#filtersByRotation.delete(rotationId);
+          if (filter) this.#filters = this.#filters.filter((f) => f !== filter);
+          await this.#store?.removeStale([...this.#filtersByRotation.keys()]);
+        },
+        keysChanged: (sphinx) => this.#pool?.setKeys(this.#keySet(sphinx)),
+      },
+    });
+    this.#rotation.start();
     const bind = parseSocketAddress(cfg.bind_address);
     this.#listener = new MixnetListener({
       hostname: bind.ip,
@@ -240,6 +246,27 @@ export class MixnetService implements RoleService, MixnetHandle {
         version: this.#egressFrameVersion,
       },
     );
+  }
+
+  async #addFilter(rotationId: number): Promise<void> {
+    if (!this.#store || this.#filtersByRotation.has(rotationId)) return;
+    const filter = await this.#store.loadOrCreate(rotationId);
+    this.#filters.push(filter);
+    this.#filtersByRotation.set(rotationId, filter);
+    // A filter loaded from disk is already persisted as it is.
+    if (filter.inserted > 0) this.#flushedCounts.set(filter, filter.inserted);
+  }
+
+  #keySet(sphinx: NodeKeys["sphinx"]): NodeKeySet {
+    const entry = (k: { rotationId: number; secretKey: Uint8Array }): SphinxKeyEntry => ({
+      rotationId: k.rotationId,
+      secretKey: k.secretKey,
+      filter: this.#filtersByRotation.get(k.rotationId) ?? null,
+    });
+    return {
+      primary: entry(sphinx.primary),
+      secondary: sphinx.secondary ? entry(sphinx.secondary) : undefined,
+    };
   }
 
   sendDirect(address: NymNodeRoutingAddress, frame: FrameInit, kind: "forward" | "ack"): boolean {
@@ -270,6 +297,7 @@ export class MixnetService implements RoleService, MixnetHandle {
 
   async stop(): Promise<StopReport> {
     clearInterval(this.#flushTimer);
+    await this.#rotation?.stop();
     await this.#listener?.close();
     const before = this.#metrics ? this.#metrics.counters.egressDropped : 0;
     this.#pipeline?.close();
