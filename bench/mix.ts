@@ -28,11 +28,24 @@ import {
   PacketType,
 } from "../framing/mod.ts";
 import { runNymNode, startNymNode } from "../tests/support/node_process.ts";
+import {
+  createNoiseAead,
+  generateX25519KeyPair,
+  noiseAccept,
+  noiseConnect,
+  type X25519KeyPair,
+} from "../transport/mod.ts";
+import { encodeBase58 } from "../crypto/mod.ts";
 
 const args = new Set(Deno.args);
+/** `--noise`: sender → node and node → sink over Noise XKpsk3, as between real nodes. */
+const NOISE = args.has("--noise");
+
 const THROUGHPUT_PACKETS = Number(Deno.env.get("MIX_BENCH_PACKETS") ?? 40_000);
 const LATENCY_SECONDS = 4;
 const crypto = createCryptoProvider();
+const noiseAead = createNoiseAead();
+const sinkNoiseKeys: X25519KeyPair = generateX25519KeyPair(crypto, systemRandom);
 
 function nodeAddress(port: number): Uint8Array {
   const a = new Uint8Array(NODE_ADDRESS_LENGTH);
@@ -54,10 +67,18 @@ class Sink {
       for await (const conn of this.listener) {
         this.#conns.push(conn);
         (async () => {
+          const stream = NOISE
+            ? await noiseAccept(conn, {
+              localStaticKeyPair: sinkNoiseKeys,
+              crypto,
+              random: systemRandom,
+              aead: noiseAead,
+            })
+            : conn;
           const decoder = new FrameDecoder({ copyChunks: true, maxBufferedBytes: 1 << 22 });
           const buf = new Uint8Array(1 << 18);
           try {
-            for (let n = await conn.read(buf); n !== null; n = await conn.read(buf)) {
+            for (let n = await stream.read(buf); n !== null; n = await stream.read(buf)) {
               const now = performance.now();
               decoder.push(buf.subarray(0, n));
               for (let f = decoder.next(); f; f = decoder.next()) {
@@ -96,7 +117,9 @@ function fakeNymApi(sinkPort: number) {
           pagination: { total: 1, page: 0, size: 1 },
           data: [{
             basic: { node_id: 1, ip_addresses: ["127.0.0.1"], mix_port: sinkPort },
-            x25519_noise_versioned_key: null,
+            x25519_noise_versioned_key: NOISE
+              ? { supported_version: 1, x25519_pubkey: encodeBase58(sinkNoiseKeys.publicKey) }
+              : null,
           }],
         },
       });
@@ -123,7 +146,7 @@ function quantile(sorted: number[], q: number): number {
  * the sorted latencies (ms) of those the sink saw, matched by `key`.
  */
 async function pacedLatency(
-  conn: Deno.Conn,
+  conn: Writer,
   rate: number,
   packets: { frame: Uint8Array; key: string }[],
 ): Promise<number[]> {
@@ -156,7 +179,32 @@ async function pacedLatency(
   return latencies.sort((a, b) => a - b);
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+/** The sending side of a connection (plain TCP or Noise). */
+interface Writer {
+  write(bytes: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Connects to `port`, over Noise (to `responderKey`) when benchmarking with `--noise`. */
+async function openSender(
+  port: number,
+  responderKey: Uint8Array | null,
+): Promise<{ writer: Writer; handshakeMs: number }> {
+  const tcp = await Deno.connect({ hostname: "127.0.0.1", port });
+  tcp.setNoDelay(true);
+  if (!NOISE || !responderKey) return { writer: tcp, handshakeMs: 0 };
+  const start = performance.now();
+  const writer = await noiseConnect(tcp, {
+    responderStaticPublicKey: responderKey,
+    localStaticKeyPair: generateX25519KeyPair(crypto, systemRandom),
+    crypto,
+    random: systemRandom,
+    aead: noiseAead,
+  });
+  return { writer, handshakeMs: performance.now() - start };
+}
+
+async function writeAll(conn: Writer, bytes: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
@@ -234,8 +282,16 @@ try {
   );
 
   // Warm-up (connections, JIT) outside the measurement.
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: mixPort });
-  conn.setNoDelay(true);
+  const nodeNoiseKey = info.data.keys.x25519_versioned_noise
+    ? decodeBase58(info.data.keys.x25519_versioned_noise.x25519_pubkey, 32)
+    : null;
+  const opened = await openSender(mixPort, nodeNoiseKey);
+  const conn = opened.writer;
+  if (NOISE) {
+    console.log(
+      `noise handshake (sender → node, over loopback): ${opened.handshakeMs.toFixed(2)} ms`,
+    );
+  }
   await writeAll(conn, concatBytes(...Array.from({ length: 200 }, () => build(false).frame)));
   while (sink.count < 200) await new Promise((r) => setTimeout(r, 5));
 
@@ -297,8 +353,8 @@ try {
   try {
     const first = await relay.stdout.getReader().read();
     const relayPort = JSON.parse(new TextDecoder().decode(first.value)).port as number;
-    const relayConn = await Deno.connect({ hostname: "127.0.0.1", port: relayPort });
-    relayConn.setNoDelay(true);
+    // With --noise the sender speaks Noise through the relay to the sink itself.
+    const relayConn = (await openSender(relayPort, sinkNoiseKeys.publicKey)).writer;
     // The relay does not re-encrypt, so packets are recognised by their own α.
     const baseline = await pacedLatency(
       relayConn,
