@@ -21,6 +21,7 @@ import { processEnvironment } from "./config/paths.ts";
 import { writeStderr } from "./util/logging.ts";
 import { MixnetService } from "./mixing/service.ts";
 import { VerlocService } from "./mixing/verloc/service.ts";
+import { GatewayService } from "./gateway/service.ts";
 
 /**
  * The role services of this build. The mix node, gateway, exit and VerLoc roles are added here
@@ -34,7 +35,7 @@ import { VerlocService } from "./mixing/verloc/service.ts";
  */
 export function roleServices(): RoleService[] {
   const mixnet = new MixnetService();
-  return [mixnet, new VerlocService()];
+  return [mixnet, new GatewayService({ mixnet }), new VerlocService()];
 }
 
 function writeStdout(text: string): void {

@@ -18,3 +18,5 @@ export * from "./node_details.ts";
 export * from "./bonding_information.ts";
 export * from "./build_info.ts";
 export * from "./sign.ts";
+export * from "./directory.ts";
+export * from "./localnet/mod.ts";

@@ -20,10 +20,15 @@ import {
 } from "../util/logging.ts";
 import { bondingInformationCommand } from "./bonding_information.ts";
 import { buildInfoCommand } from "./build_info.ts";
+import { clientCommand } from "./client/mod.ts";
 import { type CliDependencies, CliError } from "./common.ts";
+import { directoryCommand } from "./directory.ts";
+import { localnetCommand, LocalnetError } from "./localnet/mod.ts";
+import { DirectoryStoreError } from "../directory/store.ts";
 import { nodeDetailsCommand } from "./node_details.ts";
 import { RUN_FLAG_ALIASES, runCommand } from "./run.ts";
 import { signCommand } from "./sign.ts";
+import { signerCommand } from "./signer.ts";
 
 /**
  * Parses a `.env` file (`KEY=VALUE` lines, `#` comments, optional quotes, optional `export`).
@@ -127,6 +132,10 @@ export function createProgram(deps: CliDependencies): Command {
   program.addCommand(nodeDetailsCommand(scoped));
   program.addCommand(runCommand(scoped));
   program.addCommand(signCommand(scoped));
+  program.addCommand(signerCommand(scoped));
+  program.addCommand(directoryCommand(scoped));
+  program.addCommand(localnetCommand(scoped));
+  program.addCommand(clientCommand(scoped));
   program.addCommand(
     new Command("migrate")
       .description("migrate a legacy mixnode or gateway (no longer supported)")
@@ -147,10 +156,15 @@ export function createProgram(deps: CliDependencies): Command {
       write(text.replace(/\n(?=\(Did you mean)/g, " ")),
   };
   program.exitOverride().configureOutput(output);
-  for (const command of program.commands) {
-    command.copyInheritedSettings(program);
-    command.exitOverride().configureOutput(output);
-  }
+  // Nested commands (`directory run`, ...) need the same settings as top-level ones.
+  const configure = (parent: Command) => {
+    for (const command of parent.commands) {
+      command.copyInheritedSettings(parent);
+      command.exitOverride().configureOutput(output);
+      configure(command);
+    }
+  };
+  configure(program);
   return program;
 }
 
@@ -162,6 +176,8 @@ const USER_ERRORS = [
   NodeStartError,
   HttpBindError,
   InvalidArgumentError,
+  DirectoryStoreError,
+  LocalnetError,
 ];
 
 /**

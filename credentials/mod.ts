@@ -14,6 +14,10 @@
  * - **gateway**: {@linkcode aggregateVerificationKeys}, {@linkcode prepareVerificationKey},
  *   {@linkcode decodeCredentialSpendingData}, {@linkcode verifyTicket}.
  *
+ * The roles built on it live in sub-folders (not re-exported here): `api/` (nym-api e-cash paths
+ * and JSON models), `signer/` (the localnet signer service), `client/` (obtaining, storing and
+ * spending ticketbooks; browser-safe) and `gateway/` (the gateway's ticket verifier).
+ *
  * @example
  * ```ts
  * import {

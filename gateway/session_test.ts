@@ -187,7 +187,7 @@ async function register(
   return { socket, done, sharedKey, identity, address: encodeBase58(identity.publicKey) };
 }
 
-async function authenticate(
+function authenticate(
   deps: SessionDeps,
   rng: RandomSource,
   identity: ReturnType<typeof generateEd25519KeyPair>,
@@ -225,7 +225,7 @@ Deno.test("register → authenticate → claim bandwidth → packets forwarded a
   assertEquals(deps.active.size, 0);
 
   (deps.clock as ReturnType<typeof manualClock>).advance(1000);
-  const { socket, done } = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const { socket, done } = authenticate(deps, rng, client.identity, client.sharedKey);
   const auth = await socket.nextText();
   assertEquals(auth, {
     type: "authenticate",
@@ -296,7 +296,7 @@ Deno.test("stored messages are delivered on reconnection, oldest first, and dele
     deps.mailboxWriter.enqueue({ clientAddress: client.address, content });
   }
   (deps.clock as ReturnType<typeof manualClock>).advance(1000);
-  const { socket, done } = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const { socket, done } = authenticate(deps, rng, client.identity, client.sharedKey);
   const received: Uint8Array[] = [];
   for (;;) {
     const m = await socket.next();
@@ -321,10 +321,10 @@ Deno.test("duplicate sessions: a live one wins, a dead one is replaced, stale ti
   await client.done;
 
   clock.advance(1000);
-  const first = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const first = authenticate(deps, rng, client.identity, client.sharedKey);
   assertEquals((await first.socket.nextText()).type, "authenticate");
   clock.advance(1000);
-  const second = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const second = authenticate(deps, rng, client.identity, client.sharedKey);
   const refusal = await second.socket.nextText();
   assert(refusal.type === "error");
   assertStringIncludes(refusal.message, "already an open connection");
@@ -332,12 +332,12 @@ Deno.test("duplicate sessions: a live one wins, a dead one is replaced, stale ti
 
   first.socket.answersPings = false; // the old session went silent
   clock.advance(1000);
-  const third = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const third = authenticate(deps, rng, client.identity, client.sharedKey);
   assertEquals((await third.socket.nextText()).type, "authenticate");
   assert(first.socket.closeCode !== null, "the dead session was closed");
   await first.done;
   // A request whose timestamp is not newer than the live session's is refused.
-  const replay = await authenticate(deps, rng, client.identity, client.sharedKey);
+  const replay = authenticate(deps, rng, client.identity, client.sharedKey);
   assertEquals((await replay.socket.nextText()).type, "error");
   await replay.done;
   third.socket.close(1000);

@@ -32,7 +32,7 @@ function nodeAddress(port: number): Uint8Array {
   return a;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = l.addr.port;
   l.close();
@@ -59,7 +59,7 @@ Deno.test("mix nodes talk Noise to each other and plain TCP to peers without a k
       })();
     }
   })().catch(() => {});
-  const mixPorts = [await freePort(), await freePort()];
+  const mixPorts = [freePort(), freePort()];
   const noiseKeys: string[] = [];
   const api = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
     const path = new URL(request.url).pathname;

@@ -8,7 +8,13 @@ import { seededRandom } from "../../crypto/random.ts";
 import type { RandomSource } from "../../crypto/random.ts";
 import { aggregateVerificationKeys, aggregateWallets } from "../aggregation.ts";
 import { aggregateCoinIndexSignatures, signCoinIndices } from "../coin_index.ts";
-import { aggregateExpirationSignatures, signExpirationDate } from "../expiration_date.ts";
+import {
+  aggregateExpirationSignatures,
+  signExpirationDate,
+  validSpendingDates,
+} from "../expiration_date.ts";
+import type { ImportableTicketBook } from "../ticketbook.ts";
+import type { SignerKeyShare } from "../signer/key_files.ts";
 import { type KeyPairAuth, ttpKeygen, type VerificationKeyAuth } from "../keys_auth.ts";
 import { type KeyPairUser, userKeypairFromSeed } from "../keys_user.ts";
 import { type EcashParameters, setup } from "../params.ts";
@@ -117,5 +123,68 @@ export function buildIssuance(
     expirationSignatures,
     coinIndexSignatures,
     random,
+  };
+}
+
+/**
+ * The fixture's wallet as a complete client ticketbook (what `obtainTicketbook` returns), for
+ * client- and gateway-side tests that do not need signers over HTTP.
+ *
+ * @example
+ * ```ts
+ * import { buildIssuance, ticketbookOf } from "./fixture.ts";
+ * ticketbookOf(buildIssuance(8), 1n).ticketbook.spentTickets; // 0
+ * ```
+ */
+export function ticketbookOf(
+  issuance: Issuance,
+  epochId: bigint,
+  ticketType: TicketType = TicketType.V1MixnetEntry,
+): ImportableTicketBook {
+  const days = validSpendingDates(EXPIRATION);
+  return {
+    ticketbook: {
+      signatures: issuance.wallet.signatures,
+      spentTickets: issuance.wallet.ticketsSpent,
+      epochId,
+      secretKey: issuance.user.secretKey,
+      expirationDate: EXPIRATION,
+      ticketType,
+    },
+    expirationDateSignatures: {
+      epochId,
+      expirationDate: EXPIRATION,
+      signatures: issuance.expirationSignatures.map((signature, i) => ({
+        signature,
+        expirationTimestamp: EXPIRATION,
+        spendingTimestamp: days[i],
+      })),
+    },
+    coinIndexSignatures: {
+      epochId,
+      signatures: issuance.coinIndexSignatures.map((signature, index) => ({ signature, index })),
+    },
+    masterVerificationKey: { epochId, key: issuance.masterKey },
+  };
+}
+
+/**
+ * The fixture's signer `i` (0-based) as a signer key share for epoch `epochId`.
+ *
+ * @example
+ * ```ts
+ * import { buildIssuance, signerShareOf } from "./fixture.ts";
+ * signerShareOf(buildIssuance(8), 0, 1n).index; // 1
+ * ```
+ */
+export function signerShareOf(issuance: Issuance, i: number, epochId: bigint): SignerKeyShare {
+  const s = issuance.signers[i];
+  return {
+    epochId,
+    threshold: 2,
+    index: s.index,
+    secretKey: s.secretKey,
+    verificationKey: s.verificationKey,
+    verificationKeys: issuance.signers.map((k) => ({ index: k.index, key: k.verificationKey })),
   };
 }

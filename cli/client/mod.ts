@@ -1,0 +1,12 @@
+/**
+ * `nym-node client ...`: the native mixnet client's commands (`init`, `run`).
+ *
+ * @example
+ * ```ts no-eval
+ * import { clientCommand } from "./mod.ts";
+ * program.addCommand(clientCommand(deps));
+ * ```
+ *
+ * @module
+ */
+export * from "./command.ts";

@@ -1,0 +1,310 @@
+/**
+ * The entry-gateway role service (`nym-node.md` §4): client WebSockets on the entry port, the
+ * SQLite mailbox and client keys, bandwidth accounting, and final-hop delivery for packets the
+ * mixnet listener unwraps here.
+ *
+ * @module
+ */
+import { getLogger } from "@logtape/logtape";
+import type { DatabaseSync } from "node:sqlite";
+import { z } from "@hono/zod-openapi";
+import type { NodeContext, RoleService, StopReport } from "../node/context.ts";
+import type { RouteModule } from "../node/http/routes.ts";
+import { jsonRoute } from "../node/http/routes.ts";
+import { formatted } from "../node/http/respond.ts";
+import { parseSocketAddress } from "../util/net.ts";
+import type { MixPacket } from "../framing/mod.ts";
+import type { FinalHopDelivery } from "../mixing/pipeline.ts";
+import type { MixnetService } from "../mixing/service.ts";
+import type { ZkNymTicketVerifier } from "./protocol/mod.ts";
+import { ActiveClients } from "./active_clients.ts";
+import { BandwidthLedger } from "./bandwidth_ledger.ts";
+import { FinalHopRouter } from "./final_hop.ts";
+import { MailboxWriter } from "./mailbox_writer.ts";
+import {
+  DEFAULT_SESSION_LIMITS,
+  runClientSession,
+  type SessionCounters,
+  type SessionDeps,
+} from "./session.ts";
+import { openGatewayDatabase } from "./storage/database.ts";
+import { ClientStore } from "./storage/clients.ts";
+import { Mailbox } from "./storage/mailbox.ts";
+import { serveWebSockets, type WebSocketServer } from "./websocket/mod.ts";
+
+const log = getLogger(["nym-node", "gateway"]);
+
+/** How often written-back bandwidth is flushed even without a large delta. */
+const BANDWIDTH_FLUSH_INTERVAL_MS = 1000;
+
+const SessionsStats = z.object({
+  update_time: z.string(),
+  unique_active_users: z.number(),
+  sessions_started: z.number(),
+  sessions_finished: z.number(),
+  active_sessions: z.number(),
+  stored_messages: z.number(),
+  stored_messages_dropped_over_quota: z.number(),
+}).openapi("SessionsStats");
+
+/** Options of {@linkcode GatewayService}. */
+export interface GatewayServiceOptions {
+  /** The mixnet role that receives packets and sends ours. */
+  readonly mixnet: MixnetService;
+  /** zk-nym ticket verification, when tickets are enforced or accepted. */
+  readonly ticketVerifier?: (ctx: NodeContext) => ZkNymTicketVerifier | undefined;
+}
+
+/** The entry gateway. */
+export class GatewayService implements RoleService {
+  readonly name = "gateway";
+  readonly modes = ["entry", "exit"] as const;
+  readonly counters: SessionCounters = {
+    sessionsStarted: 0,
+    sessionsFinished: 0,
+    registrations: 0,
+    authentications: 0,
+    refused: 0,
+    packetsForwarded: 0,
+    packetsOutOfBandwidth: 0,
+    malformedRequests: 0,
+    storedMessagesDelivered: 0,
+    pushed: 0,
+    floodsClosed: 0,
+  };
+  readonly active = new ActiveClients();
+  readonly #o: GatewayServiceOptions;
+  #db: DatabaseSync | null = null;
+  #mailbox: Mailbox | null = null;
+  #writer: MailboxWriter | null = null;
+  #ledger: BandwidthLedger | null = null;
+  #router: FinalHopRouter | null = null;
+  #server: WebSocketServer | null = null;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #droppedBeforeStart = 0;
+  #clients: ClientStore | null = null;
+
+  /**
+   * Creates the service and registers it as the mixnet's final-hop receiver.
+   *
+   * @example
+   * ```ts no-eval
+   * const mixnet = new MixnetService();
+   * const roles = [mixnet, new GatewayService({ mixnet })];
+   * ```
+   */
+  constructor(options: GatewayServiceOptions) {
+    this.#o = options;
+    options.mixnet.setFinalHopHandler((delivery) => this.#onFinalHop(delivery));
+  }
+
+  /** The mailbox (null before start). */
+  get mailbox(): Mailbox | null {
+    return this.#mailbox;
+  }
+
+  /** The mailbox writer (null before start); embedded clients deliver through it too. */
+  get mailboxWriter(): MailboxWriter | null {
+    return this.#writer;
+  }
+
+  /** The client-key store (null before start). */
+  get clients(): ClientStore | null {
+    return this.#clients;
+  }
+
+  #onFinalHop(delivery: FinalHopDelivery): void {
+    if (!this.#router) {
+      this.#droppedBeforeStart++;
+      return;
+    }
+    this.#router.handle(delivery);
+  }
+
+  routes(ctx: NodeContext): readonly RouteModule[] {
+    return [{
+      name: "gateway-sessions",
+      routes: [
+        jsonRoute(
+          {
+            path: "/api/v1/metrics/sessions",
+            tag: "Metrics",
+            summary: "Client sessions at this gateway",
+            schema: SessionsStats,
+          },
+          (c) =>
+            formatted(c, {
+              update_time: new Date(ctx.clock.now()).toISOString(),
+              unique_active_users: this.active.size,
+              sessions_started: this.counters.sessionsStarted,
+              sessions_finished: this.counters.sessionsFinished,
+              active_sessions: this.counters.sessionsStarted - this.counters.sessionsFinished,
+              stored_messages: this.#mailbox?.totalStored() ?? 0,
+              stored_messages_dropped_over_quota: this.#mailbox?.counters.droppedOverQuota ?? 0,
+            }),
+        ),
+      ],
+    }];
+  }
+
+  start(ctx: NodeContext): Promise<void> {
+    const tasks = ctx.config.gateway_tasks;
+    const debug = tasks.debug;
+    const mixnet = this.#o.mixnet;
+    this.#db = openGatewayDatabase(tasks.storage_paths.clients_storage);
+    const clients = new ClientStore(this.#db);
+    this.#clients = clients;
+    this.#mailbox = new Mailbox(this.#db, ctx.clock, {
+      maxMessagesPerClient: debug.maximum_stored_messages_per_client,
+      maxMessageSize: 64 * 1024,
+    });
+    this.#writer = new MailboxWriter(this.#mailbox, {
+      batchSize: 500,
+      flushDelayMs: 5,
+      maxPending: 100_000,
+    });
+    this.#ledger = new BandwidthLedger(clients, debug.client_bandwidth.max_delta_flushing_amount);
+    this.#router = new FinalHopRouter({
+      clients: this.active,
+      mailbox: this.#writer,
+      sendAck: (to, frame) => mixnet.sendDirect(to, frame, "ack"),
+      egressFrameVersion: () => mixnet.egressFrameVersion,
+    });
+    const forward = (packet: MixPacket): boolean => {
+      // Like nym-node's routing filter: clients may only send to nodes of the topology.
+      if (!mixnet.isKnownNode(packet.nextHop.ip, packet.nextHop.port)) return false;
+      return mixnet.sendDirect(packet.nextHop, {
+        version: mixnet.egressFrameVersion,
+        packetType: packet.packetType,
+        keyRotation: packet.keyRotation,
+        packet: packet.packet,
+      }, "forward");
+    };
+    const deps: SessionDeps = {
+      identity: ctx.keys.current.identity,
+      crypto: ctx.crypto,
+      random: ctx.random,
+      clock: ctx.clock,
+      clients,
+      mailbox: this.#mailbox,
+      mailboxWriter: this.#writer,
+      ledger: this.#ledger,
+      active: this.active,
+      forward,
+      enforceZkNyms: tasks.enforce_zk_nyms,
+      ticketVerifier: this.#o.ticketVerifier?.(ctx),
+      limits: {
+        ...DEFAULT_SESSION_LIMITS,
+        retrievalPageSize: debug.message_retrieval_limit,
+        maxRequestSkewMs: debug.max_request_timestamp_skew,
+        maxSendQueueBytes: debug.maximum_client_send_queue,
+        maxPacketsPerSecond: debug.maximum_client_packets_per_second,
+      },
+      counters: this.counters,
+      log,
+    };
+    this.#registerMetrics(ctx);
+    const bind = parseSocketAddress(tasks.ws_bind_address);
+    this.#server = serveWebSockets({
+      hostname: bind.ip,
+      port: bind.port,
+      maxConnections: debug.maximum_open_connections,
+      handshakeTimeoutMs: 1500,
+      maxMessageSize: debug.maximum_client_message_size,
+      maxFramePayload: debug.maximum_client_message_size,
+      // Twice the push threshold: sessions switch to the mailbox first, sends fail only beyond.
+      maxQueuedBytes: 2 * debug.maximum_client_send_queue,
+      // Dead TCP peers are found by pinging clients that went quiet.
+      idleTimeoutMs: 5 * 60_000,
+      idleAction: "ping",
+      onConnection: (conn) => runClientSession(conn, conn[Symbol.asyncIterator](), deps),
+    });
+    ctx.announceListener("entry", { hostname: bind.ip, port: this.#server.addr.port });
+    const mailbox = this.#mailbox;
+    this.#timers.push(setInterval(() => {
+      const removed = mailbox.expire(debug.stale_messages.max_age);
+      if (removed > 0) {
+        log.info("expired {removed} stored messages older than {age} ms", {
+          removed,
+          age: debug.stale_messages.max_age,
+        });
+      }
+    }, debug.stale_messages.cleaner_run_interval));
+    const ledger = this.#ledger;
+    this.#timers.push(setInterval(() => ledger.flushAll(), BANDWIDTH_FLUSH_INTERVAL_MS));
+    log.info("entry gateway ready: {stored} stored messages, zk-nym enforcement {enforce}", {
+      stored: mailbox.totalStored(),
+      enforce: tasks.enforce_zk_nyms ? "on" : "off",
+    });
+    return Promise.resolve();
+  }
+
+  #registerMetrics(ctx: NodeContext): void {
+    const c = this.counters;
+    const m = ctx.metrics;
+    m.gauge("network_active_ingress_web_socket_connections", "Client websocket connections", {
+      collect: (g) => g.set(this.#server?.connections ?? 0),
+    });
+    m.gauge("entry_client_sessions", "Client sessions by state", {
+      labelNames: ["state"],
+      collect: (g) => {
+        g.set(c.sessionsStarted, { state: "started" });
+        g.set(c.sessionsFinished, { state: "finished" });
+        g.set(this.active.size, { state: "active" });
+      },
+    });
+    m.gauge("entry_client_packets", "Client packets by outcome", {
+      labelNames: ["outcome"],
+      collect: (g) => {
+        g.set(c.packetsForwarded, { outcome: "forwarded" });
+        g.set(c.packetsOutOfBandwidth, { outcome: "out_of_bandwidth" });
+        g.set(c.malformedRequests, { outcome: "malformed" });
+        g.set(c.floodsClosed, { outcome: "flood_closed" });
+      },
+    });
+    m.gauge(
+      "mixnet_egress_stored_on_disk_final_hop_packets",
+      "Final-hop messages stored for offline clients",
+      {
+        collect: (g) => g.set(this.#router?.counters.stored ?? 0),
+      },
+    );
+    m.gauge("gateway_mailbox", "Offline mailbox", {
+      labelNames: ["kind"],
+      collect: (g) => {
+        const counters = this.#mailbox?.counters;
+        if (!counters) return;
+        g.set(this.#mailbox!.totalStored(), { kind: "stored_now" });
+        g.set(counters.droppedOverQuota, { kind: "dropped_over_quota" });
+        g.set(counters.delivered, { kind: "delivered" });
+        g.set(counters.expired, { kind: "expired" });
+        g.set(this.#writer?.droppedPending ?? 0, { kind: "dropped_pending" });
+      },
+    });
+    m.gauge("process_final_hop_packets", "Final-hop packets by outcome", {
+      labelNames: ["outcome"],
+      collect: (g) => {
+        const r = this.#router?.counters;
+        if (!r) return;
+        g.set(r.deliveredLive, { outcome: "delivered_live" });
+        g.set(r.stored, { outcome: "stored" });
+        g.set(r.storedBecauseBusy, { outcome: "stored_client_busy" });
+        g.set(r.acksForwarded, { outcome: "ack_forwarded" });
+        g.set(r.malformed, { outcome: "malformed" });
+        g.set(this.#droppedBeforeStart, { outcome: "dropped_before_start" });
+      },
+    });
+  }
+
+  async stop(): Promise<StopReport> {
+    for (const t of this.#timers) clearInterval(t);
+    await this.#server?.close();
+    this.#writer?.close();
+    this.#ledger?.flushAll();
+    const pending = this.#writer?.droppedPending ?? 0;
+    try {
+      this.#db?.close();
+    } catch { /* already closed */ }
+    return { dropped: pending, note: `sessions served: ${this.counters.sessionsStarted}` };
+  }
+}
