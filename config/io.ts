@@ -157,16 +157,44 @@ export function stringifyConfig(config: NodeConfig): string {
  * ```
  */
 export async function loadConfig(path: string): Promise<NodeConfig> {
-  let text: string;
+  return parseConfig(await readConfigText(path), path);
+}
+
+/**
+ * Reads a TOML config file's text (shared by the node, directory and client configs).
+ *
+ * @example
+ * ```ts no-eval
+ * import { readConfigText } from "./io.ts";
+ * const text = await readConfigText("/srv/d/directory.toml", "no directory config at");
+ * ```
+ * @throws {ConfigNotFoundError} if there is no file (`"<missing> <path>"`), else {@linkcode ConfigError}.
+ */
+export async function readConfigText(path: string, missing = "no config file at"): Promise<string> {
   try {
-    text = await Deno.readTextFile(path);
+    return await Deno.readTextFile(path);
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigNotFoundError(`no config file at ${path}`);
-    }
+    if (error instanceof Deno.errors.NotFound) throw new ConfigNotFoundError(`${missing} ${path}`);
     throw new ConfigError(`${path}: cannot read the config file: ${(error as Error).message}`);
   }
-  return parseConfig(text, path);
+}
+
+/**
+ * Writes a config file's text atomically, with `mode` (0600 when it may hold secrets).
+ *
+ * @example
+ * ```ts no-eval
+ * import { writeConfigText } from "./io.ts";
+ * await writeConfigText("/srv/d/directory.toml", "x = 1\n", 0o644);
+ * ```
+ * @throws {ConfigError} naming the file.
+ */
+export async function writeConfigText(path: string, text: string, mode: number): Promise<void> {
+  try {
+    await writeFileAtomic(path, text, { mode });
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot write the config file: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -179,11 +207,7 @@ export async function loadConfig(path: string): Promise<NodeConfig> {
  * ```
  */
 export async function saveConfig(path: string, config: NodeConfig): Promise<void> {
-  try {
-    await writeFileAtomic(path, stringifyConfig(config), { mode: 0o600 });
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot write the config file: ${(error as Error).message}`);
-  }
+  await writeConfigText(path, stringifyConfig(config), 0o600);
 }
 
 /**

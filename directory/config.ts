@@ -42,9 +42,8 @@ import {
   path,
   socketAddress,
 } from "../config/fields.ts";
-import { ConfigError, ConfigNotFoundError } from "../config/errors.ts";
-import { formatConfigIssues } from "../config/io.ts";
-import { writeFileAtomic } from "../config/atomic_write.ts";
+import { ConfigError } from "../config/errors.ts";
+import { formatConfigIssues, readConfigText, writeConfigText } from "../config/io.ts";
 import { formatNodeAddress, parseNodeAddress } from "./address.ts";
 import { EpochScheduleError, validateSchedule } from "./epoch.ts";
 
@@ -213,16 +212,7 @@ export function stringifyDirectoryConfig(config: DirectoryConfig): string {
  * ```
  */
 export async function loadDirectoryConfig(path: string): Promise<DirectoryConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigNotFoundError(`no directory config at ${path}`);
-    }
-    throw new ConfigError(`${path}: cannot read the config file: ${(error as Error).message}`);
-  }
-  return parseDirectoryConfig(text, path);
+  return parseDirectoryConfig(await readConfigText(path, "no directory config at"), path);
 }
 
 /**
@@ -235,11 +225,7 @@ export async function loadDirectoryConfig(path: string): Promise<DirectoryConfig
  * ```
  */
 export async function saveDirectoryConfig(path: string, config: DirectoryConfig): Promise<void> {
-  try {
-    await writeFileAtomic(path, stringifyDirectoryConfig(config), { mode: 0o644 });
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot write the config file: ${(error as Error).message}`);
-  }
+  await writeConfigText(path, stringifyDirectoryConfig(config), 0o644);
 }
 
 /**

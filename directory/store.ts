@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../util/sqlite.ts";
 import { dirname } from "node:path";
 import type { AssignedRole } from "./assignment.ts";
 
@@ -117,40 +118,12 @@ export class DirectoryStore {
         );
       }
     }
-    let db: DatabaseSync;
-    try {
-      db = new DatabaseSync(path);
-    } catch (error) {
-      throw new DirectoryStoreError(`cannot open ${path}: ${(error as Error).message}`);
-    }
-    try {
-      db.exec("PRAGMA busy_timeout = 5000");
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
-      db.exec("PRAGMA foreign_keys = ON");
-      const version = (db.prepare("PRAGMA user_version").get() as Row).user_version as number;
-      if (version > MIGRATIONS.length) {
-        throw new DirectoryStoreError(
-          `${path} has schema version ${version}, newer than this binary supports`,
-        );
-      }
-      for (let v = version; v < MIGRATIONS.length; v++) {
-        db.exec("BEGIN IMMEDIATE");
-        try {
-          db.exec(MIGRATIONS[v]);
-          db.exec(`PRAGMA user_version = ${v + 1}`);
-          db.exec("COMMIT");
-        } catch (error) {
-          db.exec("ROLLBACK");
-          throw error;
-        }
-      }
-    } catch (error) {
-      db.close();
-      if (error instanceof DirectoryStoreError) throw error;
-      throw new DirectoryStoreError(`cannot initialise ${path}: ${(error as Error).message}`);
-    }
-    return new DirectoryStore(db);
+    return new DirectoryStore(openDatabase(path, {
+      what: "directory database",
+      migrations: MIGRATIONS,
+      foreignKeys: true,
+      error: (message) => new DirectoryStoreError(message),
+    }));
   }
 
   #tx<T>(fn: () => T): T {

@@ -12,9 +12,8 @@
 import { parse, stringify, TomlError } from "smol-toml";
 import { z } from "zod";
 import { boolean, duration, float, integer, path, string, urlList } from "../../config/fields.ts";
-import { ConfigError, ConfigNotFoundError } from "../../config/errors.ts";
-import { formatConfigIssues } from "../../config/io.ts";
-import { writeFileAtomic } from "../../config/atomic_write.ts";
+import { ConfigError } from "../../config/errors.ts";
+import { formatConfigIssues, readConfigText, writeConfigText } from "../../config/io.ts";
 import { BUILD_VERSION } from "../../node/build_info.ts";
 import { type ClientConfigOverrides, defaultClientConfig } from "../config.ts";
 import { DEFAULT_NATIVE_PORT } from "./server.ts";
@@ -203,19 +202,10 @@ export function stringifyNativeClientConfig(config: NativeClientConfig): string 
  * ```ts no-eval
  * const config = await loadNativeClientConfig(paths.configFile);
  * ```
- * @throws {ConfigNotFoundError} if there is no file; {@linkcode ConfigError} if it is invalid.
+ * @throws {ConfigNotFoundError} (from config/errors.ts) if there is no file; {@linkcode ConfigError} if it is invalid.
  */
 export async function loadNativeClientConfig(path: string): Promise<NativeClientConfig> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ConfigNotFoundError(`no config file at ${path}`);
-    }
-    throw new ConfigError(`${path}: cannot read the config file: ${(error as Error).message}`);
-  }
-  return parseNativeClientConfig(text, path);
+  return parseNativeClientConfig(await readConfigText(path), path);
 }
 
 /**
@@ -231,11 +221,7 @@ export async function saveNativeClientConfig(
   path: string,
   config: NativeClientConfig,
 ): Promise<void> {
-  try {
-    await writeFileAtomic(path, stringifyNativeClientConfig(config), { mode: 0o600 });
-  } catch (error) {
-    throw new ConfigError(`${path}: cannot write the config file: ${(error as Error).message}`);
-  }
+  await writeConfigText(path, stringifyNativeClientConfig(config), 0o600);
 }
 
 /**

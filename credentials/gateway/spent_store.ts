@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../util/sqlite.ts";
 
 /**
  * The ticket database cannot be opened, migrated or written.
@@ -116,43 +117,13 @@ export class SpentTicketStore {
    * ```
    */
   static open(path: string): SpentTicketStore {
-    let db: DatabaseSync;
-    try {
-      db = new DatabaseSync(path);
-    } catch (e) {
-      throw new TicketStoreError(`cannot open ticket database ${path}: ${(e as Error).message}`);
-    }
-    try {
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = FULL");
-      db.exec("PRAGMA busy_timeout = 5000");
-      const { user_version: current } = db.prepare("PRAGMA user_version").get() as {
-        user_version: number;
-      };
-      if (current > MIGRATIONS.length) {
-        throw new TicketStoreError(
-          `ticket database ${path} has schema version ${current}, newer than supported`,
-        );
-      }
-      for (let v = current; v < MIGRATIONS.length; v++) {
-        db.exec("BEGIN");
-        try {
-          db.exec(MIGRATIONS[v]);
-          db.exec(`PRAGMA user_version = ${v + 1}`);
-          db.exec("COMMIT");
-        } catch (e) {
-          db.exec("ROLLBACK");
-          throw e;
-        }
-      }
-    } catch (e) {
-      db.close();
-      if (e instanceof TicketStoreError) throw e;
-      throw new TicketStoreError(
-        `cannot initialise ticket database ${path}: ${(e as Error).message}`,
-      );
-    }
-    return new SpentTicketStore(db);
+    // FULL: a serial must be on disk before the bandwidth it buys is granted.
+    return new SpentTicketStore(openDatabase(path, {
+      what: "ticket database",
+      migrations: MIGRATIONS,
+      synchronous: "FULL",
+      error: (message) => new TicketStoreError(message),
+    }));
   }
 
   private constructor(db: DatabaseSync) {

@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../util/sqlite.ts";
 
 /**
  * The signer database cannot be opened, migrated or written.
@@ -93,43 +94,13 @@ export class SignerStore {
    * ```
    */
   static open(path: string): SignerStore {
-    let db: DatabaseSync;
-    try {
-      db = new DatabaseSync(path);
-    } catch (e) {
-      throw new SignerStorageError(`cannot open signer database ${path}: ${(e as Error).message}`);
-    }
-    try {
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = FULL");
-      db.exec("PRAGMA busy_timeout = 5000");
-      const { user_version: current } = db.prepare("PRAGMA user_version").get() as {
-        user_version: number;
-      };
-      if (current > MIGRATIONS.length) {
-        throw new SignerStorageError(
-          `signer database ${path} has schema version ${current}, newer than supported`,
-        );
-      }
-      for (let v = current; v < MIGRATIONS.length; v++) {
-        db.exec("BEGIN");
-        try {
-          db.exec(MIGRATIONS[v]);
-          db.exec(`PRAGMA user_version = ${v + 1}`);
-          db.exec("COMMIT");
-        } catch (e) {
-          db.exec("ROLLBACK");
-          throw e;
-        }
-      }
-    } catch (e) {
-      db.close();
-      if (e instanceof SignerStorageError) throw e;
-      throw new SignerStorageError(
-        `cannot initialise signer database ${path}: ${(e as Error).message}`,
-      );
-    }
-    return new SignerStore(db);
+    // FULL: a deposit used for issuance must stay recorded even after a power cut.
+    return new SignerStore(openDatabase(path, {
+      what: "signer database",
+      migrations: MIGRATIONS,
+      synchronous: "FULL",
+      error: (message) => new SignerStorageError(message),
+    }));
   }
 
   private constructor(db: DatabaseSync) {

@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDatabase } from "../../util/sqlite.ts";
 
 /** Thrown when the database file cannot be opened or migrated. */
 export class GatewayStorageError extends Error {
@@ -56,45 +57,12 @@ const MIGRATIONS: readonly string[] = [
  * ```
  */
 export function openGatewayDatabase(path: string): DatabaseSync {
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-  } catch (e) {
-    throw new GatewayStorageError(`cannot open gateway database ${path}: ${(e as Error).message}`);
-  }
-  try {
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec("PRAGMA foreign_keys = ON");
-    db.exec("PRAGMA busy_timeout = 5000");
-    const row = db.prepare("PRAGMA user_version").get() as { user_version: number };
-    const current = row.user_version;
-    if (current > MIGRATIONS.length) {
-      throw new GatewayStorageError(
-        `gateway database ${path} has schema version ${current}, newer than this binary supports (${MIGRATIONS.length})`,
-      );
-    }
-    for (let v = current; v < MIGRATIONS.length; v++) {
-      db.exec("BEGIN");
-      try {
-        db.exec(MIGRATIONS[v]);
-        db.exec(`PRAGMA user_version = ${v + 1}`);
-        db.exec("COMMIT");
-      } catch (e) {
-        db.exec("ROLLBACK");
-        throw new GatewayStorageError(
-          `migration ${v + 1} of ${path} failed: ${(e as Error).message}`,
-        );
-      }
-    }
-  } catch (e) {
-    db.close();
-    if (e instanceof GatewayStorageError) throw e;
-    throw new GatewayStorageError(
-      `cannot initialise gateway database ${path}: ${(e as Error).message}`,
-    );
-  }
-  return db;
+  return openDatabase(path, {
+    what: "gateway database",
+    migrations: MIGRATIONS,
+    foreignKeys: true,
+    error: (message) => new GatewayStorageError(message),
+  });
 }
 
 /**
