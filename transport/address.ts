@@ -1,39 +1,24 @@
 /**
- * IP and socket-address parsing and normalisation, so addresses from the directory and from
- * accepted sockets compare the way Rust's `IpAddr` / `SocketAddr` values do (by value, not by
- * spelling: `::FFFF:7f00:1` equals `::ffff:127.0.0.1`). Also Rust's `IpAddr::to_canonical`,
- * which turns an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) into the IPv4 address; a node
- * listening on `[::]` sees IPv4 peers in that mapped form (`nym-node.md` §3.1).
+ * Socket-address normalisation for Noise negotiation, so addresses from the directory and from
+ * accepted sockets compare the way Rust's `SocketAddr` values do (by value, not by spelling:
+ * `::FFFF:7f00:1` equals `::ffff:127.0.0.1`), plus Rust's `IpAddr::to_canonical`, which turns an
+ * IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) into the IPv4 address; a node listening on `[::]`
+ * sees IPv4 peers in that mapped form (`nym-node.md` §3.1). Parsing and printing are
+ * `util/net.ts`'s (Rust's `std::net` text forms).
  *
  * IPv6 zone identifiers (`%eth0`) are dropped: a Rust `IpAddr` has none.
  *
  * @module
  */
+import {
+  formatIp,
+  InvalidAddressError,
+  type IpAddress,
+  parseIp,
+  parseSocketAddress as parseSocketText,
+} from "../util/net.ts";
 
-/**
- * Thrown for text that is not a valid IP or socket address.
- *
- * @example
- * ```ts
- * import { InvalidAddressError, parseIpAddress } from "./address.ts";
- * try {
- *   parseIpAddress("300.1.1.1");
- * } catch (e) {
- *   e instanceof InvalidAddressError; // true
- * }
- * ```
- */
-export class InvalidAddressError extends Error {
-  override name = "InvalidAddressError";
-}
-
-/** A parsed IP address. */
-export interface IpAddress {
-  /** 4 or 6. */
-  readonly family: 4 | 6;
-  /** 4 or 16 network-order bytes. */
-  readonly bytes: Uint8Array;
-}
+export { InvalidAddressError, type IpAddress };
 
 /** A parsed socket address. */
 export interface SocketAddress {
@@ -51,122 +36,38 @@ export interface HostPort {
   readonly port: number;
 }
 
-function parseIpv4(text: string): Uint8Array | null {
-  const parts = text.split(".");
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    // Rust's parser (like most modern ones) rejects leading zeros, which some read as octal.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const v = Number(p);
-    if (v > 255) return null;
-    out[i] = v;
-  }
-  return out;
-}
-
-function parseIpv6(input: string): Uint8Array | null {
-  let text = input;
+function withoutZone(text: string): string {
   const zone = text.indexOf("%");
-  if (zone >= 0) {
-    if (zone === text.length - 1) return null;
-    text = text.slice(0, zone);
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parseGroups = (part: string, allowV4Tail: boolean): number[] | null => {
-    if (part === "") return [];
-    const groups = part.split(":");
-    const out: number[] = [];
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
-      if (allowV4Tail && i === groups.length - 1 && g.includes(".")) {
-        const v4 = parseIpv4(g);
-        if (v4 === null) return null;
-        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-        out.push(parseInt(g, 16));
-      }
-    }
-    return out;
-  };
-  let groups: number[];
-  if (halves.length === 2) {
-    const head = parseGroups(halves[0], false);
-    const tail = parseGroups(halves[1], true);
-    if (head === null || tail === null || head.length + tail.length > 7) return null;
-    groups = [...head, ...new Array(8 - head.length - tail.length).fill(0), ...tail];
-  } else {
-    const all = parseGroups(halves[0], true);
-    if (all === null || all.length !== 8) return null;
-    groups = all;
-  }
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = groups[i] >>> 8;
-    out[2 * i + 1] = groups[i] & 0xff;
-  }
-  return out;
+  return zone < 0 ? text : text.slice(0, zone);
 }
 
 /**
- * Parses an IPv4 dotted quad or an IPv6 literal (without brackets).
+ * Parses an IPv4 dotted quad or an IPv6 literal (without brackets; a zone id is dropped).
  *
  * @example
  * ```ts
  * import { parseIpAddress } from "./address.ts";
- * parseIpAddress("::1").family; // 6
+ * parseIpAddress("fe80::1%eth0").family; // 6
  * ```
  */
 export function parseIpAddress(text: string): IpAddress {
-  if (typeof text === "string" && text.length <= 64) {
-    if (text.includes(":")) {
-      const bytes = parseIpv6(text);
-      if (bytes) return { family: 6, bytes };
-    } else {
-      const bytes = parseIpv4(text);
-      if (bytes) return { family: 4, bytes };
-    }
+  if (typeof text !== "string" || text.length > 64) {
+    throw new InvalidAddressError("not an IP address");
   }
-  throw new InvalidAddressError(`not an IP address: ${JSON.stringify(String(text).slice(0, 80))}`);
+  return parseIp(withoutZone(text));
 }
 
 /**
- * Formats an address in one canonical spelling: dotted quad, or RFC 5952 IPv6 (lower case,
- * longest zero run as `::`, `::ffff:a.b.c.d` for IPv4-mapped).
+ * Formats an IP canonically (RFC 5952 for IPv6, `::ffff:a.b.c.d` for IPv4-mapped).
  *
  * @example
  * ```ts
  * import { formatIpAddress, parseIpAddress } from "./address.ts";
- * formatIpAddress(parseIpAddress("2001:DB8:0:0:0:0:0:1")); // "2001:db8::1"
+ * formatIpAddress(parseIpAddress("2001:DB8::0:1")); // "2001:db8::1"
  * ```
  */
 export function formatIpAddress(ip: IpAddress): string {
-  const b = ip.bytes;
-  if (ip.family === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  if (isIpv4Mapped(ip)) return `::ffff:${b[12]}.${b[13]}.${b[14]}.${b[15]}`;
-  const groups: number[] = [];
-  for (let i = 0; i < 8; i++) groups.push((b[2 * i] << 8) | b[2 * i + 1]);
-  let bestStart = -1;
-  let bestLength = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLength) {
-      bestStart = i;
-      bestLength = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(":");
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLength))}`;
+  return formatIp(ip);
 }
 
 function isIpv4Mapped(ip: IpAddress): boolean {
@@ -200,19 +101,11 @@ export function toCanonicalIp(ip: IpAddress): IpAddress {
  * ```
  */
 export function normalizeIpAddress(text: string): string {
-  return formatIpAddress(parseIpAddress(text));
-}
-
-function checkPort(port: number): number {
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new InvalidAddressError(`not a port: ${port}`);
-  }
-  return port;
+  return formatIp(parseIpAddress(text));
 }
 
 /**
- * Parses `a.b.c.d:port`, `[v6]:port`, or a `{hostname, port}` object (such as
- * `Deno.NetAddr`).
+ * Parses `a.b.c.d:port`, `[v6]:port`, or a `{hostname, port}` object (such as `Deno.NetAddr`).
  *
  * @example
  * ```ts
@@ -221,33 +114,17 @@ function checkPort(port: number): number {
  * ```
  */
 export function parseSocketAddress(input: string | HostPort): SocketAddress {
-  if (typeof input !== "string") {
-    let host = String(input?.hostname ?? "");
-    if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-    return { ip: parseIpAddress(host), port: checkPort(input.port) };
+  if (typeof input === "string") {
+    const parsed = parseSocketText(input);
+    return { ip: parseIp(parsed.ip), port: parsed.port };
   }
-  let host: string;
-  let portText: string;
-  if (input.startsWith("[")) {
-    const close = input.indexOf("]");
-    if (close < 0 || input[close + 1] !== ":") {
-      throw new InvalidAddressError(`not a socket address: ${JSON.stringify(input.slice(0, 80))}`);
-    }
-    host = input.slice(1, close);
-    portText = input.slice(close + 2);
-    if (!host.includes(":")) throw new InvalidAddressError(`bracketed host must be IPv6`);
-  } else {
-    const colon = input.lastIndexOf(":");
-    host = input.slice(0, colon);
-    portText = input.slice(colon + 1);
-    if (colon < 0 || host.includes(":")) {
-      throw new InvalidAddressError(
-        `not a socket address (IPv6 needs brackets): ${JSON.stringify(input.slice(0, 80))}`,
-      );
-    }
+  let host = String(input?.hostname ?? "");
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  const port = input.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidAddressError(`not a port: ${port}`);
   }
-  if (!/^[0-9]{1,5}$/.test(portText)) throw new InvalidAddressError(`bad port in ${input}`);
-  return { ip: parseIpAddress(host), port: checkPort(Number(portText)) };
+  return { ip: parseIpAddress(host), port };
 }
 
 /**
@@ -260,7 +137,7 @@ export function parseSocketAddress(input: string | HostPort): SocketAddress {
  * ```
  */
 export function formatSocketAddress(address: SocketAddress): string {
-  const ip = formatIpAddress(address.ip);
+  const ip = formatIp(address.ip);
   return address.ip.family === 4 ? `${ip}:${address.port}` : `[${ip}]:${address.port}`;
 }
 
