@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { formatIp, type IpAddress, parseIp } from "../util/net.ts";
 import { InvalidRoutingAddressError } from "./errors.ts";
 
 /** Size of a node address inside Sphinx routing information. */
@@ -37,96 +38,6 @@ function checkPort(port: number): void {
   if (!Number.isInteger(port) || port < 0 || port > 0xffff) {
     throw new InvalidRoutingAddressError(`port ${port} is not a u16`);
   }
-}
-
-/**
- * Parses a dotted-quad IPv4 address into `out` at `offset`. Leading zeros are rejected, as
- * Rust's `Ipv4Addr::from_str` does. Returns false on malformed input.
- */
-function parseIpv4Into(text: string, out: Uint8Array, offset: number): boolean {
-  const parts = text.split(".");
-  if (parts.length !== 4) return false;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (p.length === 0 || p.length > 3 || !/^[0-9]+$/.test(p)) return false;
-    if (p.length > 1 && p[0] === "0") return false;
-    const v = Number(p);
-    if (v > 255) return false;
-    out[offset + i] = v;
-  }
-  return true;
-}
-
-function parseIpv6Into(text: string, out: Uint8Array, offset: number): boolean {
-  if (text.length < 2 || text.length > 45) return false;
-  const halves = text.split("::");
-  if (halves.length > 2) return false;
-  const parseGroups = (part: string): number[] | null => {
-    if (part === "") return [];
-    const groups: number[] = [];
-    const items = part.split(":");
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      if (i === items.length - 1 && item.includes(".")) {
-        const v4 = new Uint8Array(4);
-        if (!parseIpv4Into(item, v4, 0)) return null;
-        groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
-        continue;
-      }
-      if (item.length === 0 || item.length > 4 || !/^[0-9a-fA-F]+$/.test(item)) return null;
-      groups.push(parseInt(item, 16));
-    }
-    return groups;
-  };
-  const head = parseGroups(halves[0]);
-  if (head === null) return false;
-  let groups: number[];
-  if (halves.length === 2) {
-    const tail = parseGroups(halves[1]);
-    if (tail === null) return false;
-    // An IPv4 suffix may only end the address.
-    if (halves[0].includes(".")) return false;
-    const missing = 8 - head.length - tail.length;
-    if (missing < 1) return false;
-    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  } else {
-    groups = head;
-  }
-  if (groups.length !== 8) return false;
-  for (let i = 0; i < 8; i++) {
-    out[offset + 2 * i] = groups[i] >> 8;
-    out[offset + 2 * i + 1] = groups[i] & 0xff;
-  }
-  return true;
-}
-
-/** Formats 16 octets like Rust's `Ipv6Addr` Display (RFC 5952, IPv4-mapped as dotted quad). */
-function formatIpv6(b: Uint8Array, offset: number): string {
-  const g = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = (b[offset + 2 * i] << 8) | b[offset + 2 * i + 1];
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${b[offset + 12]}.${b[offset + 13]}.${b[offset + 14]}.${b[offset + 15]}`;
-  }
-  // Longest run of zero groups (the leftmost on ties); only runs of two or more are compressed.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(":");
-  const left = g.slice(0, bestStart).map((x) => x.toString(16)).join(":");
-  const right = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(":");
-  return `${left}::${right}`;
 }
 
 /**
@@ -165,14 +76,16 @@ export function writeRoutingAddress(
   if (offset < 0 || offset + length > target.length) {
     throw new InvalidRoutingAddressError(`no room for a ${length}-byte routing address`);
   }
-  const ok = v6
-    ? parseIpv6Into(address.ip, target, offset + 3)
-    : parseIpv4Into(address.ip, target, offset + 3);
-  if (!ok) {
+  let ip: IpAddress | undefined;
+  try {
+    ip = parseIp(address.ip);
+  } catch { /* reported below */ }
+  if (ip?.family !== (v6 ? 6 : 4)) {
     throw new InvalidRoutingAddressError(
       `${JSON.stringify(address.ip.slice(0, 64))} is not a valid IPv${v6 ? 6 : 4} address`,
     );
   }
+  target.set(ip!.bytes, offset + 3);
   target[offset] = v6 ? 6 : 4;
   target[offset + 1] = address.port >> 8;
   target[offset + 2] = address.port & 0xff;
@@ -243,7 +156,7 @@ export function decodeRoutingAddress(bytes: Uint8Array, offset = 0): NymNodeRout
       );
     }
     const port = (bytes[offset + 1] << 8) | bytes[offset + 2];
-    return { ip: formatIpv6(bytes, offset + 3), port };
+    return { ip: formatIp({ family: 6, bytes: bytes.subarray(offset + 3, offset + 19) }), port };
   }
   throw new InvalidRoutingAddressError(
     `${version} is not a valid version of the Internet Protocol (expected 4 or 6)`,
