@@ -14,14 +14,52 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { runCli } from "./cli/program.ts";
 import type { CliDependencies } from "./cli/common.ts";
-import type { RoleService } from "./node/context.ts";
+import type { NodeContext, RoleService } from "./node/context.ts";
 import { processEnvironment } from "./config/paths.ts";
 import { writeStderr } from "./util/logging.ts";
 import { MixnetService } from "./mixing/service.ts";
 import { VerlocService } from "./mixing/verloc/service.ts";
-import { GatewayService } from "./gateway/service.ts";
+import { GatewayService, type GatewayTicketVerifier } from "./gateway/service.ts";
+import { createTicketVerifier } from "./credentials/gateway/mod.ts";
+import { ExitService } from "./exit/service.ts";
+
+/** File name of the gateway's spent-ticket database in the node's data directory. */
+export const TICKETS_DATABASE_FILE = "tickets.sqlite";
+
+/**
+ * The gateway's zk-nym verifier (`credentials/gateway/`), built here because `gateway/` does
+ * not import `credentials/` (CONTRIBUTING.md, data flow): one per gateway start, against the
+ * signers of `gateway_tasks.zk_nyms.signer_urls`, bound to the node's identity key, with its
+ * spent tickets in `<data dir>/tickets.sqlite`. Without signer URLs the gateway refuses tickets
+ * (and `validateConfig` already refused `enforce_zk_nyms` without them).
+ *
+ * @example
+ * ```ts no-eval
+ * import { gatewayTicketVerifier } from "./main.ts";
+ * new GatewayService({ mixnet, ticketVerifier: gatewayTicketVerifier });
+ * ```
+ */
+export function gatewayTicketVerifier(ctx: NodeContext): GatewayTicketVerifier | undefined {
+  const tasks = ctx.config.gateway_tasks;
+  const signerUrls = tasks.zk_nyms.signer_urls;
+  if (signerUrls.length === 0) {
+    if (tasks.enforce_zk_nyms) {
+      throw new Error(
+        "enforce_zk_nyms is on but gateway_tasks.zk_nyms.signer_urls is empty (pass --ecash-signer-urls)",
+      );
+    }
+    return undefined;
+  }
+  return createTicketVerifier({
+    signerUrls,
+    databasePath: join(ctx.paths.dataDir, TICKETS_DATABASE_FILE),
+    gatewayIdentity: ctx.keys.current.identity.publicKey,
+    clock: ctx.clock,
+  });
+}
 
 /**
  * The role services of this build. The mix node, gateway, exit and VerLoc roles are added here
@@ -35,7 +73,14 @@ import { GatewayService } from "./gateway/service.ts";
  */
 export function roleServices(): RoleService[] {
   const mixnet = new MixnetService();
-  return [mixnet, new GatewayService({ mixnet }), new VerlocService()];
+  const gateway = new GatewayService({ mixnet, ticketVerifier: gatewayTicketVerifier });
+  return [
+    mixnet,
+    gateway,
+    // After the gateway: the network requester is a client of this node's own gateway.
+    new ExitService({ gateway }),
+    new VerlocService(),
+  ];
 }
 
 function writeStdout(text: string): void {

@@ -278,6 +278,13 @@ function configFlags(): ConfigFlag[] {
       (c, v) => c.gateway_tasks.enforce_zk_nyms = v,
     ),
     setting(
+      "--ecash-signer-urls <urls>",
+      "NYMNODE_ECASH_SIGNER_URLS",
+      "comma-separated zk-nym signer (nym-api) URLs whose tickets the gateway verifies",
+      parseUrlList,
+      (c, v) => c.gateway_tasks.zk_nyms.signer_urls = v,
+    ),
+    setting(
       "--upgrade-mode-attestation-url <url>",
       "NYMNODE_UPGRADE_MODE_ATTESTATION_URL",
       "where the upgrade-mode attestation is published",

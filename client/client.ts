@@ -18,6 +18,11 @@
  * - **Replies**: anonymous senders' SURBs are stored per sender tag and replenished.
  * - **Topology**: refreshed every 5 min; kept through up to 10 failed refreshes.
  * - **Gateway**: reconnected after a drop (10 attempts, 5 s apart).
+ * - **Bandwidth**: topped up below 40 MB by the gateway connection: free testnet bandwidth, or,
+ *   at gateways that enforce zk-nyms, one zk-nym ticket at a time from `options.credentials`
+ *   (a ticketbook is obtained from the signers when none is left; `client/tickets.ts`). Without
+ *   bandwidth `start` fails with a {@linkcode BandwidthError}; later failures are reported as
+ *   `bandwidthError` events.
  *
  * @module
  */
@@ -40,13 +45,14 @@ import {
 } from "../message/mod.ts";
 import { ackTimeoutMs, PendingAcks } from "./acks/pending_acks.ts";
 import { type ClientConfig, type ClientConfigOverrides, resolveClientConfig } from "./config.ts";
-import { ClientError, SendError, TopologyError } from "./errors.ts";
+import { BandwidthError, ClientError, SendError, TopologyError } from "./errors.ts";
 import {
   AuthenticationRefusedError,
   GatewayConnection,
   registerWithGateway,
 } from "./gateway/connection.ts";
 import type { WebSocketFactory } from "./gateway/socket.ts";
+import { type ClientCredentialsOptions, ClientTickets } from "./tickets.ts";
 import { clientAddress, type ClientKeys, generateClientKeys, validateClientKeys } from "./keys.ts";
 import { type BuiltPacket, PacketBuilder, receivedSurbs } from "./packets.ts";
 import { PacketReceiver } from "./receiver.ts";
@@ -99,6 +105,12 @@ export interface MixnetClientOptions {
   readonly fetch?: FetchFunction;
   readonly webSocket?: WebSocketFactory;
   readonly logger?: Logger;
+  /**
+   * zk-nym tickets for gateways that enforce them (`enforce_zk_nyms`): the signers to obtain
+   * ticketbooks from and where to keep them. Without it the client only claims free bandwidth,
+   * and such gateways refuse it with a {@linkcode BandwidthError}.
+   */
+  readonly credentials?: ClientCredentialsOptions;
 }
 
 /** Per-message options. */
@@ -149,6 +161,8 @@ interface ClientEventMap {
   message: ReceivedMessage;
   sendFailed: SendFailure;
   gatewayStatus: GatewayStatus;
+  /** The gateway gives no bandwidth (e.g. no zk-nym ticket could be had); packets are refused. */
+  bandwidthError: BandwidthError;
 }
 
 type Destination =
@@ -323,6 +337,7 @@ export class MixnetClient {
   #topology: NymTopology | null;
   #refreshFailures = 0;
   #gateway: GatewayConnection | null = null;
+  readonly #tickets: ClientTickets | null;
   #reconnecting = false;
   #stopped = false;
 
@@ -344,6 +359,7 @@ export class MixnetClient {
     message: new Set(),
     sendFailed: new Set(),
     gatewayStatus: new Set(),
+    bandwidthError: new Set(),
   };
   readonly #unread: ReceivedMessage[] = [];
 
@@ -408,6 +424,19 @@ export class MixnetClient {
     });
     this.#delay = new SendingDelayController(this.#clock);
     this.#ticker = new PoissonTicker(this.#random, this.#clock.monotonic());
+    this.#tickets = options.credentials
+      ? new ClientTickets(options.credentials, {
+        random: this.#random,
+        clock: this.#clock,
+        fetch: options.fetch,
+        onTicketbookObtained: (tickets) => {
+          this.#counters.ticketbooksObtained++;
+          this.#logger.info("obtained a zk-nym ticketbook from the signers ({tickets} tickets)", {
+            tickets,
+          });
+        },
+      })
+      : null;
   }
 
   /**
@@ -608,6 +637,18 @@ export class MixnetClient {
     return this.#stopped;
   }
 
+  /**
+   * zk-nym tickets spendable today, or `null` without `options.credentials`.
+   *
+   * @example
+   * ```ts no-eval
+   * await client.ticketsRemaining(); // 49
+   * ```
+   */
+  ticketsRemaining(): Promise<number | null> {
+    return this.#tickets?.remaining() ?? Promise.resolve(null);
+  }
+
   /** Counters and gauges. */
   stats(): ClientStatsSnapshot {
     return statsSnapshot(
@@ -619,6 +660,7 @@ export class MixnetClient {
         sendingDelayMultiplier: this.#delay.multiplier,
         gatewayConnected: this.#gateway !== null && !this.#gateway.closed,
         gatewayBufferedBytes: this.#gateway?.bufferedAmount ?? 0,
+        gatewayBandwidth: this.#gateway?.bandwidth ?? 0,
         topologyAvailable: this.#topology !== null,
         bufferedMessages: this.#unread.length,
       },
@@ -1151,6 +1193,12 @@ export class MixnetClient {
         logger: this.#logger,
         onMessage: (plaintext) => this.#onPlaintext(plaintext),
         onClose: (reason) => this.#onGatewayClosed(reason),
+        tickets: this.#tickets ?? undefined,
+        onTicketSpent: () => this.#counters.ticketsSpent++,
+        onBandwidthError: (error) => {
+          this.#counters.bandwidthErrors++;
+          this.#emit("bandwidthError", error);
+        },
       });
     } catch (e) {
       if (!(e instanceof AuthenticationRefusedError) || !allowReregister) throw e;
@@ -1200,6 +1248,10 @@ export class MixnetClient {
             attempts,
             error: (e as Error).message,
           });
+          if (e instanceof BandwidthError) {
+            this.#counters.bandwidthErrors++;
+            this.#emit("bandwidthError", e);
+          }
         }
       }
       if (!this.#stopped) {

@@ -119,3 +119,32 @@ export class ClientStorageError extends ClientError {
 export class SendError extends ClientError {
   override name = "SendError";
 }
+
+/**
+ * The gateway gave no bandwidth: it accepts only zk-nym tickets and the client has none (no
+ * ticketbook stored and none could be obtained from the signers), or it refused a ticket or a
+ * free claim. Packets sent without bandwidth are dropped by the gateway.
+ *
+ * @example
+ * ```ts
+ * import { BandwidthError } from "./errors.ts";
+ * new BandwidthError("the gateway accepts only zk-nym tickets").name; // "BandwidthError"
+ * ```
+ */
+export class BandwidthError extends GatewayConnectionError {
+  override name = "BandwidthError";
+}
+
+/**
+ * No zk-nym ticket can be had: none is stored and obtaining a ticketbook from the signers
+ * failed (or no signers are configured).
+ *
+ * @example
+ * ```ts
+ * import { TicketsUnavailableError } from "./errors.ts";
+ * new TicketsUnavailableError("no signer answered").name; // "TicketsUnavailableError"
+ * ```
+ */
+export class TicketsUnavailableError extends ClientError {
+  override name = "TicketsUnavailableError";
+}

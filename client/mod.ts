@@ -2,7 +2,8 @@
  * The Nym mixnet client core: a library that runs in Deno and, bundled, in browsers (it imports
  * nothing with `node:`, FFI or Deno APIs; crypto, storage, `fetch`, `WebSocket`, time and
  * randomness are injected). Deno programs add `client/deno.ts` (file storage, the fastest crypto
- * backend); the native WebSocket API lives in `client/native/`.
+ * backend); the native WebSocket API lives in `client/native/`. At gateways that enforce
+ * zk-nyms, pass `credentials: { signerUrls }` to spend tickets (`tickets.ts`).
  *
  * @example
  * ```ts no-eval
@@ -41,6 +42,8 @@ export {
   type SendOptions,
   type SendReceipt,
 } from "./client.ts";
+export { type ClientCredentialsOptions, ClientTickets, type TicketSource } from "./tickets.ts";
+export { MemoryTicketbookStore, type TicketbookStore } from "../credentials/client/mod.ts";
 export { connectionLane, laneConnectionId, type TransmissionLane } from "./traffic/lanes.ts";
 export { type WebSocketFactory } from "./gateway/socket.ts";
 export { type FetchFunction, NymApiClient, type NymApiClientOptions } from "./topology/nym_api.ts";

@@ -54,6 +54,12 @@ export interface ClientCounters {
   topologyRefreshFailures: number;
   /** Gateway reconnections after a dropped session. */
   gatewayReconnections: number;
+  /** zk-nym tickets the gateway accepted for bandwidth. */
+  ticketsSpent: number;
+  /** zk-nym ticketbooks obtained from the signers. */
+  ticketbooksObtained: number;
+  /** Bandwidth top-ups that failed (each also a `bandwidthError` event). */
+  bandwidthErrors: number;
 }
 
 /** Point-in-time values. */
@@ -69,6 +75,8 @@ export interface ClientGauges {
   gatewayConnected: boolean;
   /** Bytes buffered towards the gateway. */
   gatewayBufferedBytes: number;
+  /** Bandwidth (bytes) the gateway last reported for us. */
+  gatewayBandwidth: number;
   /** Whether a usable topology is loaded. */
   topologyAvailable: boolean;
   /** Received messages waiting for a consumer. */
@@ -116,6 +124,9 @@ export function emptyCounters(): ClientCounters {
     topologyRefreshes: 0,
     topologyRefreshFailures: 0,
     gatewayReconnections: 0,
+    ticketsSpent: 0,
+    ticketbooksObtained: 0,
+    bandwidthErrors: 0,
   };
 }
 
@@ -127,7 +138,8 @@ export function emptyCounters(): ClientCounters {
  * import { emptyCounters, statsSnapshot } from "./stats.ts";
  * statsSnapshot(emptyCounters(), {
  *   queueLength: 3, pendingAcks: 0, replyQueueLength: 0, sendingDelayMultiplier: 1,
- *   gatewayConnected: true, gatewayBufferedBytes: 0, topologyAvailable: true, bufferedMessages: 0,
+ *   gatewayConnected: true, gatewayBufferedBytes: 0, gatewayBandwidth: 0, topologyAvailable: true,
+ *   bufferedMessages: 0,
  * }, 1000, 1500).uptimeMs; // 500
  * ```
  */

@@ -120,6 +120,16 @@ export function validateConfig(config: NodeConfig, source = "config.toml"): void
       `${source}: modes: illegal modes configuration - node cannot run as a mixnode and an exit gateway`,
     );
   }
+  const tasks = config.gateway_tasks;
+  if (
+    (config.modes.entry || config.modes.exit) && tasks.enforce_zk_nyms &&
+    tasks.zk_nyms.signer_urls.length === 0
+  ) {
+    // Upstream reads the signers from the chain; this node can only take them from the config.
+    throw new ConfigError(
+      `${source}: gateway_tasks.zk_nyms.signer_urls: enforce_zk_nyms is on but no zk-nym signer URLs are configured, so no ticket could be verified (set gateway_tasks.zk_nyms.signer_urls or pass --ecash-signer-urls)`,
+    );
+  }
 }
 
 /**

@@ -278,6 +278,19 @@ export const gatewayTasksSection = z.strictObject({
     bridge_client_params: path().optional(),
   }),
   enforce_zk_nyms: boolean().default(false),
+  /**
+   * zk-nym ticket verification (a setting of this implementation). Upstream gateways find the
+   * e-cash signers through the chain (the DKG contract lists them and their nym-api URLs), so
+   * the Rust node has no such field; this node takes the signer URLs from here.
+   */
+  zk_nyms: z.strictObject({
+    /**
+     * Base URLs of the signers (nym-api in e-cash mode, `nym-node signer run`) serving
+     * `/v1/ecash/*`; the epoch's verification key is aggregated from them. Required when
+     * `enforce_zk_nyms` is on; without URLs the gateway refuses tickets.
+     */
+    signer_urls: urlList().default([]),
+  }).prefault({}),
   ws_bind_address: socketAddress().default(`[::]:${DEFAULT_CLIENT_WS_PORT}`),
   announce_ws_port: optionalPort().default(null),
   announce_wss_port: optionalPort().default(null),
@@ -324,6 +337,11 @@ export const serviceProvidersSection = z.strictObject({
   upstream_exit_policy_url: url().default(MAINNET_EXIT_POLICY_URL),
   network_requester: z.strictObject({
     allow_local_ips: boolean().default(false),
+    // Settings of this implementation (not in the Rust node):
+    /** A local exit policy file (torrc `ExitPolicy` lines), used instead of the upstream URL. */
+    exit_policy_file: maybePath().default(null),
+    /** Mean per-hop delay of the packets the network requester sends back (client default). */
+    average_packet_delay: duration().default(15),
     debug: providerDebug.prefault({}),
   }).prefault({}),
   ip_packet_router: z.strictObject({
@@ -413,6 +431,9 @@ export const SECTION_COMMENTS: Readonly<Record<string, string>> = {
   lp: "Lewes-protocol listeners (not implemented by this node yet).",
   verloc: "Latency measurement echo listener.",
   gateway_tasks: "Entry gateway: client websockets (announce ports 0 = not announced).",
+  "gateway_tasks.zk_nyms":
+    "zk-nym signers (nym-api URLs serving /v1/ecash/*) whose tickets this gateway verifies. " +
+    "Upstream finds them through the chain; this node lists them here (needed with enforce_zk_nyms).",
   service_providers: "Exit gateway: embedded network requester, IP packet router, authenticator.",
   metrics: "Metrics aggregation.",
   logging: "Logging is configured with --log-level / --log-format.",

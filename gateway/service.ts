@@ -12,7 +12,7 @@ import type { NodeContext, RoleService, StopReport } from "../node/context.ts";
 import type { RouteModule } from "../node/http/routes.ts";
 import { jsonRoute } from "../node/http/routes.ts";
 import { formatted } from "../node/http/respond.ts";
-import { parseSocketAddress } from "../util/net.ts";
+import { isLoopbackIp, parseIp, parseSocketAddress } from "../util/net.ts";
 import type { MixPacket } from "../framing/mod.ts";
 import type { FinalHopDelivery } from "../mixing/pipeline.ts";
 import type { MixnetService } from "../mixing/service.ts";
@@ -47,12 +47,22 @@ const SessionsStats = z.object({
   stored_messages_dropped_over_quota: z.number(),
 }).openapi("SessionsStats");
 
+/** A {@linkcode ZkNymTicketVerifier} that may hold resources (a worker, a database). */
+export interface GatewayTicketVerifier extends ZkNymTicketVerifier {
+  /** Releases them; called once when the gateway stops, after every session has ended. */
+  close?(): Promise<void>;
+}
+
 /** Options of {@linkcode GatewayService}. */
 export interface GatewayServiceOptions {
   /** The mixnet role that receives packets and sends ours. */
   readonly mixnet: MixnetService;
-  /** zk-nym ticket verification, when tickets are enforced or accepted. */
-  readonly ticketVerifier?: (ctx: NodeContext) => ZkNymTicketVerifier | undefined;
+  /**
+   * zk-nym ticket verification, when tickets are enforced or accepted; called once at start
+   * (a throw fails the start). The composition root (`main.ts`) builds it: `gateway/` does not
+   * import `credentials/`.
+   */
+  readonly ticketVerifier?: (ctx: NodeContext) => GatewayTicketVerifier | undefined;
 }
 
 /** The entry gateway. */
@@ -66,6 +76,7 @@ export class GatewayService implements RoleService {
     authentications: 0,
     refused: 0,
     packetsForwarded: 0,
+    packetsNotForwarded: 0,
     packetsOutOfBandwidth: 0,
     malformedRequests: 0,
     storedMessagesDelivered: 0,
@@ -83,6 +94,8 @@ export class GatewayService implements RoleService {
   #timers: ReturnType<typeof setInterval>[] = [];
   #droppedBeforeStart = 0;
   #clients: ClientStore | null = null;
+  #verifier: GatewayTicketVerifier | undefined;
+  readonly #trusted = new Set<string>();
 
   /**
    * Creates the service and registers it as the mixnet's final-hop receiver.
@@ -106,6 +119,40 @@ export class GatewayService implements RoleService {
   /** The mailbox writer (null before start); embedded clients deliver through it too. */
   get mailboxWriter(): MailboxWriter | null {
     return this.#writer;
+  }
+
+  /**
+   * Marks a client of this node itself (the embedded network requester, by its base58 identity)
+   * as trusted: when it connects from a loopback address it is exempt from bandwidth accounting,
+   * zk-nym enforcement and the packet rate limit (upstream's embedded providers bypass the
+   * gateway's client handling altogether, `nym-node.md` §5.1).
+   *
+   * @example
+   * ```ts no-eval
+   * gateway.trustLocalClient(encodeBase58(nrKeys.identity.publicKey));
+   * ```
+   */
+  trustLocalClient(identity: string): void {
+    this.#trusted.add(identity);
+  }
+
+  /** Withdraws {@linkcode trustLocalClient}. */
+  untrustLocalClient(identity: string): void {
+    this.#trusted.delete(identity);
+  }
+
+  #isTrusted(address: string, peer: string): boolean {
+    if (!this.#trusted.has(address)) return false;
+    try {
+      return isLoopbackIp(parseIp(parseSocketAddress(peer).ip));
+    } catch {
+      return false;
+    }
+  }
+
+  /** The port the client WebSocket listener is bound to (null before start). */
+  get clientsPort(): number | null {
+    return this.#server?.addr.port ?? null;
   }
 
   /** The client-key store (null before start). */
@@ -148,9 +195,29 @@ export class GatewayService implements RoleService {
   }
 
   start(ctx: NodeContext): Promise<void> {
+    try {
+      this.#begin(ctx);
+      return Promise.resolve();
+    } catch (e) {
+      // The daemon stops only roles that started: release what was opened here.
+      for (const t of this.#timers.splice(0)) clearInterval(t);
+      void this.#server?.close();
+      try {
+        this.#db?.close();
+      } catch { /* already closed */ }
+      void this.#verifier?.close?.().catch(() => {});
+      this.#verifier = undefined;
+      return Promise.reject(e);
+    }
+  }
+
+  #begin(ctx: NodeContext): void {
     const tasks = ctx.config.gateway_tasks;
     const debug = tasks.debug;
     const mixnet = this.#o.mixnet;
+    // First, so that a verifier that cannot be built fails the start before anything is open.
+    const verifier = this.#o.ticketVerifier?.(ctx);
+    this.#verifier = verifier;
     this.#db = openGatewayDatabase(tasks.storage_paths.clients_storage);
     const clients = new ClientStore(this.#db);
     this.#clients = clients;
@@ -192,7 +259,7 @@ export class GatewayService implements RoleService {
       active: this.active,
       forward,
       enforceZkNyms: tasks.enforce_zk_nyms,
-      ticketVerifier: this.#o.ticketVerifier?.(ctx),
+      ticketVerifier: verifier,
       limits: {
         ...DEFAULT_SESSION_LIMITS,
         retrievalPageSize: debug.message_retrieval_limit,
@@ -202,6 +269,7 @@ export class GatewayService implements RoleService {
       },
       counters: this.counters,
       log,
+      isTrustedClient: (address, peer) => this.#isTrusted(address, peer),
     };
     this.#registerMetrics(ctx);
     const bind = parseSocketAddress(tasks.ws_bind_address);
@@ -232,11 +300,14 @@ export class GatewayService implements RoleService {
     }, debug.stale_messages.cleaner_run_interval));
     const ledger = this.#ledger;
     this.#timers.push(setInterval(() => ledger.flushAll(), BANDWIDTH_FLUSH_INTERVAL_MS));
-    log.info("entry gateway ready: {stored} stored messages, zk-nym enforcement {enforce}", {
-      stored: mailbox.totalStored(),
-      enforce: tasks.enforce_zk_nyms ? "on" : "off",
-    });
-    return Promise.resolve();
+    log.info(
+      "entry gateway ready: {stored} stored messages, zk-nym enforcement {enforce}, tickets {tickets}",
+      {
+        stored: mailbox.totalStored(),
+        enforce: tasks.enforce_zk_nyms ? "on" : "off",
+        tickets: verifier ? "accepted" : "refused",
+      },
+    );
   }
 
   #registerMetrics(ctx: NodeContext): void {
@@ -257,9 +328,33 @@ export class GatewayService implements RoleService {
       labelNames: ["outcome"],
       collect: (g) => {
         g.set(c.packetsForwarded, { outcome: "forwarded" });
+        g.set(c.packetsNotForwarded, { outcome: "not_forwarded" });
         g.set(c.packetsOutOfBandwidth, { outcome: "out_of_bandwidth" });
         g.set(c.malformedRequests, { outcome: "malformed" });
         g.set(c.floodsClosed, { outcome: "flood_closed" });
+      },
+    });
+    // Refusals are counted where they happen: the HTTP upgrade and frame layer here, requests
+    // in the sessions (CONTRIBUTING.md: bad input gets a clear error or a counted drop).
+    m.gauge("entry_client_websocket_upgrades", "Client WebSocket connections by outcome", {
+      labelNames: ["outcome"],
+      collect: (g) => {
+        const s = this.#server?.stats;
+        if (!s) return;
+        g.set(s.upgraded, { outcome: "upgraded" });
+        g.set(s.refused, { outcome: "refused_over_limit" });
+        g.set(s.handshakeFailures, { outcome: "handshake_failed" });
+        g.set(s.handshakeTimeouts, { outcome: "handshake_timed_out" });
+        g.set(s.frameErrors, { outcome: "frame_error" });
+        g.set(s.handlerErrors, { outcome: "handler_error" });
+      },
+    });
+    m.gauge("entry_client_authentications", "Client registrations and authentications", {
+      labelNames: ["outcome"],
+      collect: (g) => {
+        g.set(c.registrations, { outcome: "registered" });
+        g.set(c.authentications, { outcome: "authenticated" });
+        g.set(c.refused, { outcome: "refused" });
       },
     });
     m.gauge(
@@ -305,6 +400,13 @@ export class GatewayService implements RoleService {
     try {
       this.#db?.close();
     } catch { /* already closed */ }
+    const verifier = this.#verifier;
+    this.#verifier = undefined;
+    try {
+      await verifier?.close?.();
+    } catch (e) {
+      log.warn("closing the zk-nym verifier failed: {error}", { error: (e as Error).message });
+    }
     return { dropped: pending, note: `sessions served: ${this.counters.sessionsStarted}` };
   }
 }

@@ -101,6 +101,8 @@ export interface SessionCounters {
   authentications: number;
   refused: number;
   packetsForwarded: number;
+  /** Packets refused by the routing filter or a full next-hop queue. */
+  packetsNotForwarded: number;
   packetsOutOfBandwidth: number;
   malformedRequests: number;
   storedMessagesDelivered: number;
@@ -127,7 +129,15 @@ export interface SessionDeps {
   readonly limits: SessionLimits;
   readonly counters: SessionCounters;
   readonly log: Logger;
+  /**
+   * Clients of this node itself (the embedded network requester), identified by address and
+   * peer: exempt from bandwidth accounting, zk-nym enforcement and the packet rate limit.
+   */
+  readonly isTrustedClient?: (address: string, peer: string) => boolean;
 }
+
+/** Bandwidth reported to trusted local clients (they are never charged), 1 TiB. */
+export const TRUSTED_CLIENT_BANDWIDTH = 2 ** 40;
 
 /** A session's identity once registered or authenticated. */
 interface Established {
@@ -209,6 +219,7 @@ class ClientSession {
   readonly #d: SessionDeps;
   #established: Established | null = null;
   #activeEntry: ActiveClient | null = null;
+  #trusted = false;
   #bucket = 0;
   #bucketStart = 0;
 
@@ -380,7 +391,9 @@ class ClientSession {
       protocolVersion: verdict.protocolVersion,
       sessionTimestamp: verdict.requestTimestamp,
     });
-    const available = effectiveBandwidth(this.#d.ledger.get(record.id), this.#d.clock.now());
+    const available = this.#trusted
+      ? TRUSTED_CLIENT_BANDWIDTH
+      : effectiveBandwidth(this.#d.ledger.get(record.id), this.#d.clock.now());
     await this.#reply(authenticateResponse(verdict.protocolVersion, available));
   }
 
@@ -406,6 +419,8 @@ class ClientSession {
   /** Registers the session as the client's live one, then delivers its stored messages. */
   async #establish(established: Established): Promise<void> {
     this.#established = established;
+    this.#trusted = this.#d.isTrustedClient?.(established.address, this.#socket.remoteAddress) ??
+      false;
     const socket = this.#socket;
     const d = this.#d;
     const entry: ActiveClient = {
@@ -413,7 +428,7 @@ class ClientSession {
       sessionTimestamp: established.sessionTimestamp,
       deliver: (message): DeliveryResult => {
         if (socket.bufferedAmount > d.limits.maxSendQueueBytes) return "busy";
-        const frame = encodePushedMixMessage(message, established.sharedKey, d.random);
+        const frame = encodePushedMixMessage(message, established.sharedKey, d.random, d.crypto);
         socket.sendBinary(frame).catch(() => {});
         d.counters.pushed++;
         return "delivered";
@@ -439,7 +454,9 @@ class ClientSession {
       try {
         await Promise.all(
           page.map((m) =>
-            this.#socket.sendBinary(encodePushedMixMessage(m.content, sharedKey, this.#d.random))
+            this.#socket.sendBinary(
+              encodePushedMixMessage(m.content, sharedKey, this.#d.random, this.#d.crypto),
+            )
           ),
         );
       } catch {
@@ -463,7 +480,7 @@ class ClientSession {
   /** Token bucket: closes sessions that keep sending faster than the limit. */
   async #rateLimit(): Promise<void> {
     const limit = this.#d.limits.maxPacketsPerSecond;
-    if (limit === 0) return;
+    if (limit === 0 || this.#trusted) return;
     const now = this.#d.clock.monotonic();
     if (now - this.#bucketStart >= 1000) {
       this.#bucketStart = now;
@@ -487,11 +504,15 @@ class ClientSession {
     await this.#rateLimit();
     let mixPacket: MixPacket;
     try {
-      mixPacket = decodeClientBinaryRequest(frame, est.sharedKey).mixPacket;
+      mixPacket = decodeClientBinaryRequest(frame, est.sharedKey, this.#d.crypto).mixPacket;
     } catch (e) {
       if (!(e instanceof GatewayProtocolError)) throw e;
       this.#d.counters.malformedRequests++;
       return await this.#reply(errorResponse(malformedBinaryRequestMessage((e as Error).message)));
+    }
+    if (this.#trusted) {
+      this.#countForward(mixPacket);
+      return await this.#reply(sendResponse(TRUSTED_CLIENT_BANDWIDTH));
     }
     const charge = chargeBandwidth(
       this.#d.ledger.get(est.clientId),
@@ -503,8 +524,13 @@ class ClientSession {
       return await this.#reply(outOfBandwidthResponse(charge.required, charge.available));
     }
     this.#d.ledger.consume(est.clientId, charge.record);
-    if (this.#d.forward(mixPacket)) this.#d.counters.packetsForwarded++;
+    this.#countForward(mixPacket);
     await this.#reply(sendResponse(charge.remaining));
+  }
+
+  #countForward(packet: MixPacket): void {
+    if (this.#d.forward(packet)) this.#d.counters.packetsForwarded++;
+    else this.#d.counters.packetsNotForwarded++;
   }
 
   async #onText(text: string): Promise<void> {
@@ -519,6 +545,7 @@ class ClientSession {
     const now = this.#d.clock.now();
     switch (request.type) {
       case "claimFreeTestnetBandwidth": {
+        if (this.#trusted) return await this.#reply(bandwidthResponse(TRUSTED_CLIENT_BANDWIDTH));
         const claim = claimFreeTestnetBandwidth(
           this.#d.ledger.get(est.clientId),
           now,

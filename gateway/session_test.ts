@@ -113,6 +113,7 @@ function newCounters(): SessionCounters {
     authentications: 0,
     refused: 0,
     packetsForwarded: 0,
+    packetsNotForwarded: 0,
     packetsOutOfBandwidth: 0,
     malformedRequests: 0,
     storedMessagesDelivered: 0,
@@ -390,4 +391,59 @@ Deno.test("bad first messages, timeouts and floods close only the offending sess
   bystander.socket.close(1000);
   await bystander.done;
   db.close();
+});
+
+Deno.test("trusted local clients (the embedded network requester) are never charged or limited", async () => {
+  const rng = seededRandom(new Uint8Array(32).fill(4));
+  const fixture = gatewayFixture(rng);
+  const trustedIdentity = generateEd25519KeyPair(rng);
+  const trustedAddress = encodeBase58(trustedIdentity.publicKey);
+  const deps: SessionDeps = {
+    ...fixture.deps,
+    enforceZkNyms: true,
+    isTrustedClient: (address, peer) => address === trustedAddress && peer.startsWith("127."),
+  };
+  const trusted = await register(deps, rng, trustedIdentity);
+  const other = await register(deps, rng);
+  // zk-nyms are enforced: the free claim is refused to others but answered for the trusted one
+  for (const c of [trusted, other]) {
+    c.socket.send({ type: "text", data: '{"type":"claimFreeTestnetBandwidth"}' });
+  }
+  const granted = await trusted.socket.nextText();
+  assert(granted.type === "bandwidth" && granted.availableTotal === 2 ** 40);
+  assertEquals((await other.socket.nextText()).type, "error");
+  // more packets than the rate limit (50/s), none charged, all forwarded
+  for (let i = 0; i < 60; i++) {
+    trusted.socket.send({
+      type: "binary",
+      data: encodeClientBinaryRequest(
+        BinaryRequestKind.ForwardSphinx,
+        mixPacketFor(rng),
+        trusted.sharedKey,
+        rng,
+      ),
+    });
+  }
+  for (let i = 0; i < 60; i++) {
+    const r = await trusted.socket.nextText();
+    assert(r.type === "send" && r.remainingBandwidth === 2 ** 40, JSON.stringify(r));
+  }
+  assertEquals(fixture.forwarded.length, 60);
+  assertEquals(deps.counters.floodsClosed, 0);
+  other.socket.send({
+    type: "binary",
+    data: encodeClientBinaryRequest(
+      BinaryRequestKind.ForwardSphinx,
+      mixPacketFor(rng),
+      other.sharedKey,
+      rng,
+    ),
+  });
+  assertEquals((await other.socket.nextText()).type, "typedError");
+  assertEquals(fixture.forwarded.length, 60);
+  for (const c of [trusted, other]) {
+    c.socket.close(1000);
+    await c.done;
+  }
+  fixture.db.close();
 });

@@ -185,6 +185,7 @@ export class MixnetService implements RoleService, MixnetHandle {
       refreshIntervalMs: ctx.config.debug.topology_cache_ttl,
       timeoutMs: 5000,
       onUpdate: (nodes) => noise.updateView(nodes),
+      allowNonGlobal: ctx.config.debug.testnet,
     });
     await this.#topology.start();
     if (this.#topology.lastSuccessMs === 0) {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { isGlobalIp, parseIp } from "../util/net.ts";
 import { getLogger } from "@logtape/logtape";
 
 /** A node's mixnet endpoint as announced in the topology. */
@@ -38,6 +39,12 @@ export interface TopologyRefresherOptions {
   readonly alwaysKnown?: readonly string[];
   /** Called with the new node list after every successful refresh. */
   readonly onUpdate?: (nodes: readonly KnownNode[]) => void;
+  /**
+   * Testnet relaxation (`--local`, `debug.testnet`): any non-global IP counts as known, as in
+   * nym-node's routing filter (`nym-node.md` §3.6). Without it a fresh local network drops
+   * every packet to a node registered after this node's last refresh.
+   */
+  readonly allowNonGlobal?: boolean;
 }
 
 const log = getLogger(["nym-node", "topology"]);
@@ -126,7 +133,13 @@ export class TopologyRefresher implements NetworkView {
   }
 
   isKnownNode(host: string, port: number): boolean {
-    return this.#known.has(addressKey(host, port));
+    if (this.#known.has(addressKey(host, port))) return true;
+    if (!this.#options.allowNonGlobal) return false;
+    try {
+      return !isGlobalIp(parseIp(host.startsWith("[") ? host.slice(1, -1) : host));
+    } catch {
+      return false;
+    }
   }
 
   /** Fetches once and then every `refreshIntervalMs`. Resolves after the first attempt. */

@@ -56,3 +56,27 @@ Deno.test("known nodes come from nym-api; failures keep the last good view; garb
     await server.shutdown();
   }
 });
+
+Deno.test("testnet relaxation: non-global IPs count as known, global ones still need the topology", () => {
+  const unreachable: typeof fetch = () => Promise.reject(new Error("no nym-api"));
+  const strict = new TopologyRefresher({
+    nymApiUrls: ["http://127.0.0.1:9/"],
+    refreshIntervalMs: 60_000,
+    timeoutMs: 100,
+    fetch: unreachable,
+  });
+  const testnet = new TopologyRefresher({
+    nymApiUrls: ["http://127.0.0.1:9/"],
+    refreshIntervalMs: 60_000,
+    timeoutMs: 100,
+    fetch: unreachable,
+    allowNonGlobal: true,
+  });
+  for (const local of ["127.0.0.1", "10.1.2.3", "192.168.0.7", "::1", "[fd00::1]", "169.254.1.1"]) {
+    assert(!strict.isKnownNode(local, 1789), `${local} is unknown without the relaxation`);
+    assert(testnet.isKnownNode(local, 1789), `${local} passes in testnet mode`);
+  }
+  for (const global of ["8.8.8.8", "2001:4860::1", "not-an-ip", ""]) {
+    assert(!testnet.isKnownNode(global, 1789), `${global} still needs the topology`);
+  }
+});

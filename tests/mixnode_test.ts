@@ -221,12 +221,13 @@ Deno.test("mix node process: forwards with delays, drops replays and bad input, 
     assertEquals(sink.received.length, 30);
     assertEquals((await stats()).replayed_packets_received, 1);
 
-    // 3. Bad input: tampered MAC, unknown next hop, outfox type, then a bad frame header (which
-    //    closes the connection). The node keeps working on a new connection.
+    // 3. Bad input: tampered MAC, outfox type, then a bad frame header (which closes the
+    //    connection). The node keeps working on a new connection. (Unknown next hops are not
+    //    tried here: a `--local` node runs in testnet mode, where every loopback address
+    //    passes the routing filter as in nym-node; mixing/pipeline_test.ts covers the filter.)
     const tampered = build(0);
     tampered[60] ^= 1;
     await conn.write(frame(tampered));
-    await conn.write(frame(build(0, sink.port + 1)));
     await conn.write(
       encodeFrame({ version: 8, packetType: PacketType.Outfox, keyRotation: 0, packet: rng(2377) }),
     );
@@ -237,7 +238,7 @@ Deno.test("mix node process: forwards with delays, drops replays and bad input, 
     await until(() => false, 200).catch(() => {});
     const afterBad = await stats();
     assertEquals(afterBad.malformed_packets_received, 1);
-    assertEquals(afterBad.forward_hop_packets_dropped, 1, "unknown next hop");
+    assertEquals(afterBad.forward_hop_packets_dropped, 0);
     // A truncated frame followed by an abrupt close must not hurt either.
     conn = await Deno.connect({ hostname: "127.0.0.1", port: mixPort });
     await conn.write(frame(build(0)).subarray(0, 1000));

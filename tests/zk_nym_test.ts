@@ -1,28 +1,37 @@
 /**
- * zk-nyms end to end, as far as the pieces exist today: `nym-node signer keygen` deals 2-of-3
- * keys, three `nym-node signer run` processes serve them on ephemeral loopback ports, the client
- * library obtains ticketbooks from them (also with one signer stopped), and a gateway session
- * with `enforce_zk_nyms` on — driven over an in-memory socket by the client-side protocol code —
- * uses our `ZkNymTicketVerifier`: no bandwidth without a ticket, 200 MB for one, a replay refused.
- *
- * Still to wire (README, "zk-nyms"): the gateway service creating the verifier, the WebSocket
- * listener in front of the session, the client core spending tickets, and `localnet
- * --credentials` starting the signers.
+ * zk-nyms end to end over real processes: `nym-node localnet --credentials` (directory, 3 mix
+ * nodes, entry and exit gateway enforcing zk-nyms, and 3 `nym-node signer` processes with a
+ * 2-of-3 key). Over the gateways' real WebSocket listeners:
+ * - a client without tickets is refused bandwidth with a clear `BandwidthError`;
+ * - a client with signer URLs obtains a ticketbook, spends a ticket and sends to itself, and
+ *   the gateway keeps its spent tickets in `<data dir>/tickets.sqlite`;
+ * - a ticket sent twice on a raw protocol session (`gateway/protocol/` client code) is refused
+ *   the second time as `ticket_replay`;
+ * - with one signer killed, `nym-node client run` in credentials mode still obtains a ticketbook
+ *   (t of n), stored in its data directory.
+ * Also: `enforce_zk_nyms` without signer URLs is a one-line start-up error.
  */
-import { assert, assertEquals, assertStringIncludes } from "../testing/asserts.ts";
-import { getLogger } from "@logtape/logtape";
+import { assert, assertEquals, assertRejects, assertStringIncludes } from "../testing/asserts.ts";
 import {
   createCryptoProvider,
+  decodeBase58,
   generateEd25519KeyPair,
-  type RandomSource,
-  seededRandom,
+  systemRandom,
 } from "../crypto/mod.ts";
-import { systemClock } from "../util/clock.ts";
-import type { MixPacket } from "../framing/mod.ts";
 import {
-  BinaryRequestKind,
+  BandwidthError,
+  MemoryTicketbookStore,
+  mergeOverrides,
+  MixnetClient,
+  noCoverOverrides,
+  type ReceivedMessage,
+} from "../client/mod.ts";
+import { WebSocketChannel } from "../client/gateway/socket.ts";
+import { startLocalnet } from "../client/testing/localnet.ts";
+import {
   ClientHandshake,
-  encodeClientBinaryRequest,
+  clientProposedVersion,
+  MIXNET_ENTRY_TICKET_BANDWIDTH,
   ONLY_ZK_NYMS_MESSAGE,
   parseServerResponse,
   randomNonce,
@@ -30,353 +39,257 @@ import {
   serializeClientControlRequest,
   type ServerResponse,
 } from "../gateway/protocol/mod.ts";
-import { ActiveClients } from "../gateway/active_clients.ts";
-import { BandwidthLedger } from "../gateway/bandwidth_ledger.ts";
-import { MailboxWriter } from "../gateway/mailbox_writer.ts";
-import { openGatewayDatabase } from "../gateway/storage/database.ts";
-import { ClientStore } from "../gateway/storage/clients.ts";
-import { Mailbox } from "../gateway/storage/mailbox.ts";
-import { DEFAULT_SESSION_LIMITS, runClientSession, type SessionDeps } from "../gateway/session.ts";
-import type { ClientSocket, IncomingMessage } from "../gateway/socket.ts";
-import { TicketType } from "../credentials/ticket_type.ts";
-import {
-  discoverSigners,
-  MemoryTicketbookStore,
-  obtainTicketbook,
-  TicketbookWallet,
-} from "../credentials/client/mod.ts";
-import { createTicketVerifier } from "../credentials/gateway/mod.ts";
+import { discoverSigners, TicketbookWallet } from "../credentials/client/mod.ts";
 import { DAEMON_PERMISSIONS, runNymNode } from "./support/node_process.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const crypto = createCryptoProvider();
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const TIMEOUT_MS = 10_000;
 
-interface SignerProcess {
-  readonly url: string;
-  stop(): Promise<{ code: number; stderr: string }>;
-}
-
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const [key, value] of Object.entries(Deno.env.toObject())) {
-    if (!key.startsWith("NYMNODE_")) env[key] = value;
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
-  return env;
 }
 
-async function startSigner(home: string): Promise<SignerProcess> {
-  const readyFile = `${home}/ready.json`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...DAEMON_PERMISSIONS,
-      MAIN,
-      "signer",
-      "run",
-      "--home",
-      home,
-      "--ready-file",
-      readyFile,
-    ],
-    env: cleanEnv(),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
+/** A raw, registered session: the registration socket stays authenticated (`nym-node.md` §4.4). */
+async function registeredSession(
+  url: string,
+  gatewayIdentity: Uint8Array,
+): Promise<{ channel: WebSocketChannel; sharedKey: Uint8Array }> {
+  const channel = await WebSocketChannel.open(url, { timeoutMs: TIMEOUT_MS });
+  const next = async () => parseServerResponse(await channel.nextText(TIMEOUT_MS));
+  channel.sendText(serializeClientControlRequest({ type: "supportedProtocol" }));
+  const supported = await next();
+  assert(supported.type === "supportedProtocol", JSON.stringify(supported));
+  const handshake = new ClientHandshake({
+    identity: generateEd25519KeyPair(systemRandom),
+    gatewayIdentity,
+    crypto,
+    random: systemRandom,
+    protocolVersion: clientProposedVersion(supported.version),
   });
-  const deadline = performance.now() + 30_000;
+  channel.sendText(handshake.start());
+  let sharedKey: Uint8Array | undefined;
+  while (sharedKey === undefined) {
+    const step = handshake.receive(await channel.nextText(TIMEOUT_MS));
+    if (step.kind === "send") channel.sendText(step.message);
+    else if (step.kind === "complete") {
+      if (step.message !== undefined) channel.sendText(step.message);
+      sharedKey = step.result.sharedKey;
+    }
+  }
   for (;;) {
-    try {
-      const ready = JSON.parse(await Deno.readTextFile(readyFile));
-      return {
-        url: ready.url,
-        async stop() {
-          if (!exited) child.kill("SIGTERM");
-          return { code: (await status).code, stderr: await stderr };
-        },
-      };
-    } catch {
-      if (exited || performance.now() > deadline) {
-        if (!exited) child.kill("SIGKILL");
-        await status;
-        throw new Error(`signer did not start:\n${await stderr}`);
-      }
-      await new Promise((r) => setTimeout(r, 50));
+    const reply = await next();
+    if (reply.type === "register") {
+      assert(reply.status, "registered");
+      return { channel, sharedKey };
     }
   }
 }
 
-/** An in-memory socket: the test plays the client. */
-class MemorySocket implements ClientSocket {
-  readonly remoteAddress = "127.0.0.1:5555";
-  readonly outgoing: (string | Uint8Array)[] = [];
-  closeCode: number | null = null;
-  bufferedAmount = 0;
-  #waiters: (() => void)[] = [];
-  #incoming: IncomingMessage[] = [];
-  #readers: ((r: IteratorResult<IncomingMessage>) => void)[] = [];
-  #closedResolve!: () => void;
-  readonly closed = new Promise<void>((r) => this.#closedResolve = r);
-
-  sendText(text: string): Promise<void> {
-    return this.#push(text);
-  }
-  sendBinary(data: Uint8Array): Promise<void> {
-    return this.#push(data);
-  }
-  #push(item: string | Uint8Array): Promise<void> {
-    if (this.closeCode !== null) return Promise.reject(new Error("closed"));
-    this.outgoing.push(item);
-    for (const w of this.#waiters.splice(0)) w();
-    return Promise.resolve();
-  }
-  ping(): Promise<boolean> {
-    return Promise.resolve(this.closeCode === null);
-  }
-  close(code: number): void {
-    if (this.closeCode !== null) return;
-    this.closeCode = code;
-    this.#closedResolve();
-    for (const r of this.#readers.splice(0)) r({ done: true, value: undefined });
-    for (const w of this.#waiters.splice(0)) w();
-  }
-  send(message: IncomingMessage): void {
-    const reader = this.#readers.shift();
-    if (reader) reader({ done: false, value: message });
-    else this.#incoming.push(message);
-  }
-  messages(): AsyncIterator<IncomingMessage> {
-    return {
-      next: () => {
-        const m = this.#incoming.shift();
-        if (m) return Promise.resolve({ done: false, value: m });
-        if (this.closeCode !== null) return Promise.resolve({ done: true, value: undefined });
-        return new Promise((resolve) => this.#readers.push(resolve));
-      },
-    };
-  }
-  async nextText(): Promise<ServerResponse> {
-    while (this.outgoing.length === 0) {
-      if (this.closeCode !== null) throw new Error(`closed with ${this.closeCode}`);
-      await new Promise<void>((r) => this.#waiters.push(r));
-    }
-    const m = this.outgoing.shift()!;
-    assert(typeof m === "string", "expected a text frame");
-    return parseServerResponse(m);
-  }
-}
-
-function mixPacket(rng: RandomSource): MixPacket {
-  return {
-    nextHop: { ip: "127.0.0.1", port: 1789 },
-    packetType: 0,
-    keyRotation: 0,
-    packet: rng(2413),
-  };
-}
-
-Deno.test("zk-nyms: 2-of-3 signer processes issue, a gateway enforcing zk-nyms credits tickets and refuses replays", async (t) => {
-  const dir = await Deno.makeTempDir();
-  const signers: SignerProcess[] = [];
+Deno.test({
+  name: "zk-nyms on a localnet: refused without tickets, works with them, replays refused, t of n",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const home = await Deno.makeTempDir({ prefix: "zk-nym-test-" });
+  // The config check runs while the localnet starts.
+  const [net, misconfigured] = await Promise.all([
+    startLocalnet({ mixnodes: 3, args: ["--credentials"] }),
+    runNymNode([
+      "run",
+      "--mode",
+      "entry-gateway",
+      "--local",
+      "--enforce-zk-nyms",
+      "true",
+      "--init-only",
+      "--accept-operator-terms-and-conditions",
+    ], { NYMNODE_HOME: `${home}/node` }),
+  ]);
+  const nymApiUrls = [net.info.nymApi];
+  const entry = net.info.gateways.find((g) => !g.exit)!;
+  const entryIdentity = decodeBase58(entry.identity, 32);
+  const signerUrls = net.info.signers ?? [];
+  const config = mergeOverrides(noCoverOverrides(), {
+    traffic: { averagePacketDelayMs: 0 },
+    acknowledgements: { averageAckDelayMs: 0, ackWaitAdditionMs: 1000 },
+  });
+  const store = new MemoryTicketbookStore();
   try {
-    const keygen = await runNymNode(
-      ["signer", "keygen", "--threshold", "2", "--signers", "3", "--out", `${dir}/keys`],
-      {},
-    );
-    assertEquals(keygen.code, 0, keygen.stderr);
-    assertStringIncludes(keygen.stdout, "dealt 3 key shares (threshold 2, epoch 1)");
-    const again = await runNymNode(
-      ["signer", "keygen", "--threshold", "2", "--signers", "3", "--out", `${dir}/keys`],
-      {},
-    );
-    assertEquals(again.code, 1);
-    assertStringIncludes(again.stderr, "refusing to overwrite keys");
-    for (const i of [1, 2, 3]) {
-      const init = await runNymNode([
-        "signer",
-        "init",
-        "--home",
-        `${dir}/signer-${i}`,
-        "--key-file",
-        `${dir}/keys/signer-${i}.json`,
-        "--bind-address",
-        "127.0.0.1:0",
-      ], {});
-      assertEquals(init.code, 0, init.stderr);
-    }
-    for (const i of [1, 2, 3]) signers.push(await startSigner(`${dir}/signer-${i}`));
-    const urls = signers.map((s) => s.url);
-
-    const wallet = new TicketbookWallet({ store: new MemoryTicketbookStore() });
-    await t.step("a client obtains a ticketbook from the three signers", async () => {
-      const set = await discoverSigners(urls);
-      assertEquals(set.signers.length, 3);
-      await wallet.add(await obtainTicketbook(set, { ticketType: TicketType.V1MixnetEntry }));
-      assertEquals(await wallet.remaining(), 50);
+    await t.step("enforce_zk_nyms without signer URLs fails at start with one line", () => {
+      assertEquals(misconfigured.code, 1);
+      const lines = misconfigured.stderr.trim().split("\n");
+      const error = lines[lines.length - 1];
+      assert(error.startsWith("error: "), misconfigured.stderr);
+      assertStringIncludes(error, "gateway_tasks.zk_nyms.signer_urls");
+      assertStringIncludes(error, "--ecash-signer-urls");
     });
 
-    await t.step("with one signer stopped the other two still issue", async () => {
-      const stopped = await signers[1].stop();
-      assertEquals(stopped.code, 0, stopped.stderr);
-      const set = await discoverSigners(urls);
-      assertEquals(set.signers.map((s) => s.index), [1, 3]);
-      await wallet.add(await obtainTicketbook(set, { ticketType: TicketType.V1MixnetEntry }));
-      assertEquals(await wallet.remaining(), 100);
+    await t.step("the localnet lists 3 signers with threshold 2", async () => {
+      assertEquals(signerUrls.length, 3, net.output().slice(-3000));
+      const set = await discoverSigners(signerUrls);
+      assertEquals([set.threshold, set.signers.length], [2, 3]);
+    });
+
+    await t.step("a client without tickets is refused bandwidth with a clear error", async () => {
+      const error = await assertRejects(
+        () => MixnetClient.start({ nymApiUrls, crypto, gateway: entry.identity, config }),
+        BandwidthError,
+      );
+      assertStringIncludes(error.message, "accepts only zk-nym tickets");
+      assertStringIncludes(error.message, ONLY_ZK_NYMS_MESSAGE);
+      assertStringIncludes(error.message, "signer");
+    });
+
+    await t.step("with tickets from the signers a client sends a message to itself", async () => {
+      const client = await MixnetClient.start({
+        nymApiUrls,
+        crypto,
+        gateway: entry.identity,
+        config,
+        credentials: { signerUrls, store },
+      });
+      try {
+        const stats = client.stats();
+        assertEquals([stats.ticketbooksObtained, stats.ticketsSpent], [1, 1]);
+        assertEquals(stats.gatewayBandwidth, MIXNET_ENTRY_TICKET_BANDWIDTH);
+        assertEquals(await client.ticketsRemaining(), 49);
+        const received: ReceivedMessage[] = [];
+        client.on("message", (m) => received.push(m));
+        client.send(client.address, utf8("paid for with a zk-nym"));
+        await until(() => received.length > 0, 30_000, "the message");
+        assertEquals(new TextDecoder().decode(received[0].message), "paid for with a zk-nym");
+        await until(() => client.stats().pendingAcks === 0, 20_000, "its ack");
+        assert(client.stats().gatewayBandwidth < MIXNET_ENTRY_TICKET_BANDWIDTH, "bytes charged");
+      } finally {
+        await client.stop();
+      }
+      const db = await Deno.stat(`${net.dir}/entry/data/tickets.sqlite`);
+      assert(db.isFile, "the spent ticket is stored in the gateway's data directory");
+    });
+
+    await t.step("a ticket sent twice is refused the second time (ticket_replay)", async () => {
+      const wallet = new TicketbookWallet({ store });
+      const { channel, sharedKey } = await registeredSession(entry.clientsWs, entryIdentity);
+      try {
+        const spend = async (credential: Uint8Array): Promise<ServerResponse> => {
+          const nonce = randomNonce(systemRandom);
+          channel.sendText(serializeClientControlRequest({
+            type: "ecashCredential",
+            encCredential: sealWithSharedKey(sharedKey, nonce, credential),
+            nonce,
+          }));
+          return parseServerResponse(await channel.nextText(TIMEOUT_MS));
+        };
+        const ticket = await wallet.nextCredential(entryIdentity);
+        assertEquals(await spend(ticket), {
+          type: "bandwidth",
+          availableTotal: MIXNET_ENTRY_TICKET_BANDWIDTH,
+          upgradeMode: false,
+        });
+        const replay = await spend(ticket);
+        assert(
+          replay.type === "typedError" && replay.error.kind === "ticket_replay",
+          JSON.stringify(replay),
+        );
+        // The session is fine: a fresh ticket still counts.
+        assertEquals(await spend(await wallet.nextCredential(entryIdentity)), {
+          type: "bandwidth",
+          availableTotal: 2 * MIXNET_ENTRY_TICKET_BANDWIDTH,
+          upgradeMode: false,
+        });
+      } finally {
+        channel.close();
+      }
     });
 
     await t.step(
-      "a gateway with enforce_zk_nyms refuses, then credits, then refuses a replay",
+      "one signer killed: `nym-node client` still obtains tickets (2 of 3)",
       async () => {
-        const rng = seededRandom(new Uint8Array(32).fill(77));
-        const identity = generateEd25519KeyPair(rng);
-        const db = openGatewayDatabase(":memory:");
-        const verifier = createTicketVerifier({
-          signerUrls: urls,
-          databasePath: `${dir}/tickets.sqlite`,
-          gatewayIdentity: identity.publicKey,
-        });
-        const mailbox = new Mailbox(db, systemClock, {
-          maxMessagesPerClient: 100,
-          maxMessageSize: 10_000,
-        });
-        const clients = new ClientStore(db);
-        const forwarded: MixPacket[] = [];
-        const deps: SessionDeps = {
-          identity,
-          crypto,
-          random: rng,
-          clock: systemClock,
-          clients,
-          mailbox,
-          mailboxWriter: new MailboxWriter(mailbox, {
-            batchSize: 100,
-            flushDelayMs: 1,
-            maxPending: 100,
-          }),
-          ledger: new BandwidthLedger(clients, 512 * 1024),
-          active: new ActiveClients(),
-          forward: (p) => {
-            forwarded.push(p);
-            return true;
-          },
-          enforceZkNyms: true,
-          ticketVerifier: verifier,
-          limits: {
-            ...DEFAULT_SESSION_LIMITS,
-            firstMessageTimeoutMs: 5000,
-            handshakeStepTimeoutMs: 5000,
-          },
-          counters: {
-            sessionsStarted: 0,
-            sessionsFinished: 0,
-            registrations: 0,
-            authentications: 0,
-            refused: 0,
-            packetsForwarded: 0,
-            packetsOutOfBandwidth: 0,
-            malformedRequests: 0,
-            storedMessagesDelivered: 0,
-            pushed: 0,
-            floodsClosed: 0,
-          },
-          log: getLogger(["test"]),
-        };
-        const socket = new MemorySocket();
-        const done = runClientSession(socket, socket.messages(), deps);
+        await net.kill("signer-2");
+        const env = { NYM_CLIENTS_HOME: `${home}/clients`, NO_COLOR: "1" };
+        const init = await new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            ...DAEMON_PERMISSIONS,
+            MAIN,
+            "client",
+            "init",
+            "--id",
+            "payer",
+            "--nym-api-urls",
+            net.info.nymApi,
+            "--gateway",
+            entry.identity,
+            "--ecash-signer-urls",
+            signerUrls.join(","),
+          ],
+          env,
+        }).output();
+        assertEquals(init.code, 0, new TextDecoder().decode(init.stderr));
+        const ready = `${home}/payer-ready.json`;
+        const child = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            ...DAEMON_PERMISSIONS,
+            MAIN,
+            "client",
+            "run",
+            "--id",
+            "payer",
+            "--port",
+            "0",
+            "--no-cover",
+            "--ready-file",
+            ready,
+          ],
+          env,
+          stdin: "null",
+          stdout: "null",
+          stderr: "piped",
+        }).spawn();
+        const stderr = new Response(child.stderr).text();
+        let exited = false;
+        const status = child.status.finally(() => exited = true);
         try {
-          const handshake = new ClientHandshake({
-            identity: generateEd25519KeyPair(rng),
-            gatewayIdentity: identity.publicKey,
-            crypto,
-            random: rng,
-            protocolVersion: 3,
+          await until(
+            () => {
+              try {
+                Deno.statSync(ready);
+                return true;
+              } catch {
+                if (exited) throw new Error("the client exited");
+                return false;
+              }
+            },
+            60_000,
+            "the native client",
+          ).catch(async (e) => {
+            if (!exited) child.kill("SIGKILL");
+            throw new Error(`${e.message}:\n${await stderr}`);
           });
-          socket.send({ type: "text", data: handshake.start() });
-          let sharedKey: Uint8Array | undefined;
-          for (;;) {
-            const m = socket.outgoing.shift() ??
-              await (async () => {
-                await new Promise((r) => setTimeout(r, 5));
-                return undefined;
-              })();
-            if (m === undefined) continue;
-            assert(typeof m === "string");
-            if (m.includes('"register"')) break;
-            const step = handshake.receive(m);
-            if (step.kind === "send") socket.send({ type: "text", data: step.message });
-            if (step.kind === "complete") sharedKey = step.result.sharedKey;
-          }
-          assert(sharedKey);
-          const sendPacket = () =>
-            socket.send({
-              type: "binary",
-              data: encodeClientBinaryRequest(
-                BinaryRequestKind.ForwardSphinx,
-                mixPacket(rng),
-                sharedKey!,
-                rng,
-              ),
-            });
-          const spendTicket = async () => {
-            const credential = await wallet.nextCredential(identity.publicKey);
-            const nonce = randomNonce(rng);
-            return serializeClientControlRequest({
-              type: "ecashCredential",
-              encCredential: sealWithSharedKey(sharedKey!, nonce, credential),
-              nonce,
-            });
-          };
-
-          // No ticket: packets are refused and free bandwidth is not on offer.
-          sendPacket();
-          const refused = await socket.nextText();
-          assert(refused.type === "typedError" && refused.error.kind === "out_of_bandwidth");
-          socket.send({ type: "text", data: '{"type":"claimFreeTestnetBandwidth"}' });
-          assertEquals(await socket.nextText(), { type: "error", message: ONLY_ZK_NYMS_MESSAGE });
-          assertEquals(forwarded.length, 0);
-
-          // One ticket: 200 MB.
-          const request = await spendTicket();
-          socket.send({ type: "text", data: request });
-          const credited = await socket.nextText();
-          assert(credited.type === "bandwidth", JSON.stringify(credited));
-          assertEquals(credited.availableTotal, 200_000_000);
-          sendPacket();
-          const sent = await socket.nextText();
-          assert(sent.type === "send" && sent.remainingBandwidth === 200_000_000 - 2413);
-          assertEquals(forwarded.length, 1);
-
-          // The same ticket again: refused as a replay, no bandwidth added.
-          socket.send({ type: "text", data: request });
-          const replay = await socket.nextText();
-          assert(
-            replay.type === "typedError" && replay.error.kind === "ticket_replay",
-            JSON.stringify(replay),
+          const dir = `${home}/clients/payer/data/ticketbooks`;
+          const books = [...Deno.readDirSync(dir)].filter((e) =>
+            e.name.endsWith(".ticketbook.json")
           );
-
-          // A fresh ticket still works.
-          socket.send({ type: "text", data: await spendTicket() });
-          const more = await socket.nextText();
-          assert(more.type === "bandwidth" && more.availableTotal === 400_000_000 - 2413);
-          assertEquals(verifier.stats.accepted, 2);
-          assertEquals(verifier.stats.replays, 1);
+          assertEquals(books.length, 1);
+          assertEquals(Deno.statSync(`${dir}/${books[0].name}`).mode! & 0o777, 0o600);
+          const set = await discoverSigners(signerUrls);
+          assertEquals(set.signers.map((s) => s.index), [1, 3]);
         } finally {
-          socket.close(1000);
-          await done;
-          deps.mailboxWriter.close();
-          await verifier.close();
-          db.close();
+          if (!exited) child.kill("SIGTERM");
+          assertEquals((await status).code, 0, await stderr);
         }
+        assertStringIncludes(await stderr, "obtained a zk-nym ticketbook from the signers");
       },
     );
   } finally {
-    for (const s of signers) await s.stop();
-    await Deno.remove(dir, { recursive: true });
+    await net.stop();
+    await Deno.remove(home, { recursive: true });
   }
 });

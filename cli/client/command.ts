@@ -4,6 +4,11 @@
  * config in `~/.nym/clients/<id>/config/config.toml`. `run` serves the WebSocket API
  * (`client/native/`) on 127.0.0.1:1977 to any number of applications until SIGINT/SIGTERM.
  *
+ * zk-nyms: `--ecash-signer-urls` (saved by `init`) turns credentials mode on
+ * (`disabled_credentials_mode = false`, upstream's `--enabled-credentials-mode true`): at
+ * gateways that enforce zk-nyms the client spends tickets, obtaining ticketbooks from those
+ * signers into `<data_dir>/ticketbooks/`.
+ *
  * @module
  */
 import { Command, Option } from "commander";
@@ -20,7 +25,12 @@ import {
   noCoverOverrides,
   prepareClientIdentity,
 } from "../../client/mod.ts";
-import { FileClientStorage, noDelayWebSocketFactory } from "../../client/deno.ts";
+import {
+  clientTicketbookStore,
+  FileClientStorage,
+  noDelayWebSocketFactory,
+} from "../../client/deno.ts";
+import type { ClientCredentialsOptions } from "../../client/tickets.ts";
 import {
   configOverrides,
   loadNativeClientConfig,
@@ -31,8 +41,15 @@ import {
   saveNativeClientConfig,
 } from "../../client/native/mod.ts";
 import { type CliDependencies, CliError } from "../common.ts";
-import { parseEd25519Key, parseOutputFormat, parsePort, parseUrlList } from "../parsers.ts";
+import {
+  parseBool,
+  parseEd25519Key,
+  parseOutputFormat,
+  parsePort,
+  parseUrlList,
+} from "../parsers.ts";
 import { waitForTerminationSignal } from "../run.ts";
+import { socks5Command } from "./socks5.ts";
 
 interface CommonOptions {
   readonly id: string;
@@ -41,6 +58,8 @@ interface CommonOptions {
   readonly forceTls?: boolean;
   readonly port?: number;
   readonly host?: string;
+  readonly enabledCredentialsMode?: boolean;
+  readonly ecashSignerUrls?: string[];
 }
 
 interface InitOptions extends CommonOptions {
@@ -70,21 +89,46 @@ function addCommonOptions(command: Command): Command {
     .addOption(
       new Option("--port <port>", "port of the WebSocket API (default 1977)").argParser(parsePort),
     )
-    .addOption(new Option("--host <ip>", "address of the WebSocket API (default 127.0.0.1)"));
+    .addOption(new Option("--host <ip>", "address of the WebSocket API (default 127.0.0.1)"))
+    .addOption(
+      new Option(
+        "--enabled-credentials-mode <bool>",
+        "spend zk-nym tickets at gateways that enforce them (default: on with --ecash-signer-urls)",
+      ).argParser(parseBool),
+    )
+    .addOption(
+      new Option(
+        "--ecash-signer-urls <urls>",
+        "comma-separated e-cash signer (nym-api) URLs to obtain zk-nym ticketbooks from",
+      ).argParser(parseUrlList),
+    );
 }
 
 function applyFlags(config: NativeClientConfig, options: CommonOptions): NativeClientConfig {
+  const enabled = options.enabledCredentialsMode ??
+    (options.ecashSignerUrls ? true : !config.client.disabled_credentials_mode);
   return {
     ...config,
     client: {
       ...config.client,
       nym_api_urls: options.nymApiUrls ?? config.client.nym_api_urls,
+      disabled_credentials_mode: !enabled,
+      ecash_signer_urls: options.ecashSignerUrls ?? config.client.ecash_signer_urls,
     },
     socket: {
       ...config.socket,
       listening_port: options.port ?? config.socket.listening_port,
       host: options.host ?? config.socket.host,
     },
+  };
+}
+
+/** The client's zk-nym settings: none in disabled-credentials mode. */
+function credentialsOf(config: NativeClientConfig): ClientCredentialsOptions | undefined {
+  if (config.client.disabled_credentials_mode) return undefined;
+  return {
+    signerUrls: config.client.ecash_signer_urls,
+    store: clientTicketbookStore(config.storage_paths.data_dir),
   };
 }
 
@@ -181,6 +225,7 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
       fetch: deps.fetch,
       webSocket: noDelayWebSocketFactory,
       logger,
+      credentials: credentialsOf(config),
     }).catch(userError);
     const socketEnabled = !options.disableSocket && config.socket.socket_type === "WebSocket";
     if (socketEnabled) {
@@ -244,7 +289,8 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
  */
 export function clientCommand(deps: CliDependencies): Command {
   const group = new Command("client").description(
-    "the native mixnet client (nym-client): keys, gateway registration and a WebSocket API",
+    "mixnet clients: the native client (nym-client: keys, gateway registration, a WebSocket " +
+      "API) and the SOCKS5 proxy (nym-socks5-client)",
   );
   group.addCommand(
     addCommonOptions(new Command("init"))
@@ -271,5 +317,6 @@ export function clientCommand(deps: CliDependencies): Command {
       )
       .action((options: RunOptions) => run(deps, options)),
   );
+  group.addCommand(socks5Command(deps));
   return group;
 }

@@ -1,5 +1,5 @@
 /**
- * `nym-node client ...`: the native mixnet client's commands (`init`, `run`).
+ * `nym-node client ...`: the native mixnet client's commands (`init`, `run`) and `socks5`.
  *
  * @example
  * ```ts no-eval
@@ -10,3 +10,4 @@
  * @module
  */
 export * from "./command.ts";
+export * from "./socks5.ts";

@@ -4,15 +4,32 @@
  *
  * @module
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import type { CliDependencies } from "../common.ts";
 import { parseIntegerIn, parsePort } from "../parsers.ts";
+import { parseDuration } from "../../util/duration.ts";
 import { runLocalnet } from "./localnet.ts";
 
 interface LocalnetCommandOptions {
   readonly dir: string;
   readonly mixnodes: number;
   readonly apiPort: number;
+  readonly credentials?: boolean;
+  readonly epochDuration?: number;
+  readonly keyValidityEpochs?: number;
+  readonly exitPolicy?: string;
+}
+
+/** An epoch length of at least one second (the directory's lower bound, `directory/epoch.ts`). */
+function parseEpochDuration(value: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  if (ms < 1000) throw new InvalidArgumentError(`${JSON.stringify(value)} is shorter than 1s`);
+  return ms;
 }
 
 /**
@@ -38,6 +55,30 @@ export function localnetCommand(deps: CliDependencies): Command {
       new Option("--api-port <port>", "port of the directory (0: any free port)")
         .argParser(parsePort).default(8000),
     )
+    // Short epochs drive sphinx key rotations in seconds (tests/rotation_localnet_test.ts).
+    // Both only shape a new localnet: an existing `<dir>/directory/directory.toml` is kept.
+    .addOption(
+      new Option("--epoch-duration <duration>", "epoch length of a new localnet (default 5m)")
+        .argParser(parseEpochDuration),
+    )
+    .addOption(
+      new Option(
+        "--key-validity-epochs <n>",
+        "epochs per sphinx key rotation of a new localnet (default 12)",
+      ).argParser(parseIntegerIn(1, 0xffff_ffff)),
+    )
+    .addOption(
+      new Option(
+        "--credentials",
+        "also run 3 zk-nym signers (threshold 2) and make the gateways enforce zk-nyms",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--exit-policy <file>",
+        "exit policy file of the exit gateway's network requester (default: built-in policy)",
+      ),
+    )
     .action(async (options: LocalnetCommandOptions) => {
       const stop = new AbortController();
       const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -48,6 +89,10 @@ export function localnetCommand(deps: CliDependencies): Command {
           dir: options.dir,
           mixnodes: options.mixnodes,
           apiPort: options.apiPort,
+          credentials: options.credentials ?? false,
+          epochDurationMs: options.epochDuration,
+          validityEpochs: options.keyValidityEpochs,
+          exitPolicyFile: options.exitPolicy,
           signal: stop.signal,
           stdout: deps.output.stdout,
         });

@@ -7,6 +7,10 @@
  * writes `dir/localnet.json`, prints `localnet ready` and runs until `signal` aborts, when it
  * stops every child (nodes first, then the directory).
  *
+ * With `credentials` (`--credentials`) it also starts 3 zk-nym signers with threshold 2
+ * (`signers.ts`) right after the directory, starts the gateways with `--enforce-zk-nyms true`
+ * and `--ecash-signer-urls`, and lists the signer URLs in `localnet.json` (`signers`).
+ *
  * @module
  */
 import { basename, dirname, join, resolve } from "node:path";
@@ -24,6 +28,7 @@ import {
 } from "../../directory/config.ts";
 import { DirectoryStore } from "../../directory/store.ts";
 import { type Child, Supervisor } from "./supervisor.ts";
+import { LOCALNET_SIGNER_THRESHOLD, LOCALNET_SIGNERS, startLocalnetSigners } from "./signers.ts";
 
 /** The daemon's permissions and V8 settings (as `deno task start`). */
 export const NODE_PERMISSIONS: readonly string[] = [
@@ -48,6 +53,8 @@ export interface LocalnetInfo {
   readonly gateways: readonly { identity: string; clientsWs: string; exit: boolean }[];
   readonly mixnodes: readonly { identity: string; layer: number }[];
   readonly networkRequester: string | null;
+  /** zk-nym signer URLs (only with `--credentials`; the gateways then enforce zk-nyms). */
+  readonly signers?: readonly string[];
 }
 
 /** Options of {@linkcode runLocalnet}. */
@@ -58,6 +65,17 @@ export interface LocalnetOptions {
   readonly mixnodes: number;
   /** Port of the directory (default 8000, the `--local` nodes' default nym-api; 0 = any). */
   readonly apiPort: number;
+  /** Epoch length of a new localnet's directory, ms (default 5 min; an existing config is kept). */
+  readonly epochDurationMs?: number;
+  /** Epochs per sphinx key rotation of a new localnet's directory (default 12). */
+  readonly validityEpochs?: number;
+  /** Start zk-nym signers and make the gateways enforce zk-nyms (default false). */
+  readonly credentials?: boolean;
+  /**
+   * Exit policy file of the exit gateway's network requester (default: the built-in policy).
+   * The exit gateway always runs with `allow_local_ips = true`, so it can reach 127.0.0.1.
+   */
+  readonly exitPolicyFile?: string;
   /** How to run `nym-node` (default: this program, see {@linkcode selfCommand}). */
   readonly nodeCommand?: readonly string[];
   /** Stops the localnet once started (e.g. on SIGINT/SIGTERM). */
@@ -150,15 +168,18 @@ function plan(dir: string, mixnodes: number): NodePlan[] {
 }
 
 /** The directory settings of a localnet: fast polling, short epochs, loopback allowed. */
-async function ensureDirectoryConfig(configFile: string): Promise<void> {
+async function ensureDirectoryConfig(
+  configFile: string,
+  epochs: { durationMs?: number; validity?: number },
+): Promise<void> {
   if (existsSync(configFile)) {
     await loadDirectoryConfig(configFile); // validate
     return;
   }
   const config = defaultDirectoryConfig();
   config.network.local = true;
-  config.epochs.epoch_duration = 5 * 60_000;
-  config.epochs.validity_epochs = 12;
+  config.epochs.epoch_duration = epochs.durationMs ?? 5 * 60_000;
+  config.epochs.validity_epochs = epochs.validity ?? 12;
   config.polling.interval = 1000;
   config.polling.timeout = 3000;
   config.polling.down_after_failures = 2;
@@ -249,7 +270,10 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
     await Deno.mkdir(dir, { recursive: true });
     const directoryHome = join(dir, "directory");
     const directoryConfig = join(directoryHome, DIRECTORY_CONFIG_FILE);
-    await ensureDirectoryConfig(directoryConfig);
+    await ensureDirectoryConfig(directoryConfig, {
+      durationMs: options.epochDurationMs,
+      validity: options.validityEpochs,
+    });
     const directoryReady = join(directoryHome, "ready.json");
     await Deno.remove(directoryReady).catch(() => {});
     const directory = supervisor.start(spec("directory", [
@@ -270,6 +294,25 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
       deadline,
     );
     say(`directory (nym-api) at ${url}, status page at ${url}`);
+
+    const signerUrls = options.credentials
+      ? await startLocalnetSigners(dir, {
+        run: (name, args) => supervisor.run(spec(name, args)),
+        start: (name, args) => supervisor.start(spec(name, args)),
+        waitReady: (path, child) => waitForReadyFile(path, child, options.signal, deadline),
+        error: (message) => new LocalnetError(message),
+      })
+      : [];
+    if (options.credentials) {
+      say(
+        `zk-nym signers (${LOCALNET_SIGNER_THRESHOLD} of ${LOCALNET_SIGNERS}) at ${
+          signerUrls.join(", ")
+        }; the gateways enforce zk-nyms`,
+      );
+    }
+    const credentialFlags = options.credentials
+      ? ["--enforce-zk-nyms", "true", "--ecash-signer-urls", signerUrls.join(",")]
+      : [];
 
     // Initialise new nodes (the directory answers their key-rotation query), then tune them.
     await Promise.all(nodes.map(async (node) => {
@@ -292,6 +335,12 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
       const config = await loadConfig(configFile);
       config.debug.topology_cache_ttl = 5000;
       config.mixnet.nym_api_urls = [url];
+      if (node.mode === "exit-gateway") {
+        // The network requester must reach local test servers (exit/exit_decision.ts).
+        const nr = config.service_providers.network_requester;
+        nr.allow_local_ips = true;
+        nr.exit_policy_file = options.exitPolicyFile ?? null;
+      }
       await saveConfig(configFile, config);
     }));
 
@@ -315,6 +364,7 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
         "127.0.0.1:0",
         "--entry-bind-address",
         `127.0.0.1:${wsPort}`,
+        ...(node.mode === "mixnode" ? [] : credentialFlags),
         "--ready-file",
         ready,
       ]));
@@ -367,6 +417,7 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
         d.description.host_information.keys.ed25519 === exitIdentity
       )
         ?.description.network_requester?.address ?? null,
+      ...(options.credentials ? { signers: signerUrls } : {}),
     };
     await Deno.writeTextFile(join(dir, "localnet.json"), `${JSON.stringify(info, null, 2)}\n`);
     options.stdout("localnet ready\n");

@@ -11,4 +11,5 @@
  */
 export * from "./command.ts";
 export * from "./localnet.ts";
+export * from "./signers.ts";
 export * from "./supervisor.ts";

@@ -99,6 +99,11 @@ export class Supervisor {
 
   /** Starts a child. */
   start(spec: ChildSpec): Child {
+    return this.#spawn(spec, false);
+  }
+
+  /** Starts a child; one-shot children end by design, so their exit is not "unexpected". */
+  #spawn(spec: ChildSpec, oneShot: boolean): Child {
     const process = new Deno.Command(spec.command, {
       args: [...spec.args],
       env: spec.env,
@@ -126,7 +131,7 @@ export class Supervisor {
       },
     };
     exited.then((code) => {
-      if (!this.#stopping) this.#onUnexpectedExit?.(child, code);
+      if (!this.#stopping && !oneShot) this.#onUnexpectedExit?.(child, code);
     });
     this.#children.push({ child, process, logs });
     return child;
@@ -134,7 +139,7 @@ export class Supervisor {
 
   /** Runs a child to completion (for one-shot steps such as initialisation). */
   async run(spec: ChildSpec): Promise<number> {
-    const child = this.start({ ...spec });
+    const child = this.#spawn({ ...spec }, true);
     const entry = this.#children.find((c) => c.child === child)!;
     const code = await child.exited;
     await entry.logs;

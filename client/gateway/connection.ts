@@ -1,8 +1,21 @@
 /**
  * The client side of the gateway WebSocket protocol (`/work/notes/wasm-client.md` §3,
  * `gateway/protocol/`): registration on one socket (protocol query, handshake, `register`),
- * then the session on another (protocol query, `authenticateV2`, `authenticate`, free testnet
- * bandwidth when low), encrypted MixPackets out and pushed messages in.
+ * then the session on another (protocol query, `authenticateV2`, `authenticate`, bandwidth
+ * top-ups), encrypted MixPackets out and pushed messages in.
+ *
+ * Bandwidth (`nym-node.md` §4.6–§4.7): whenever the gateway reports less than
+ * `DEFAULT_MIXNET_REQUEST_BANDWIDTH_THRESHOLD` (40 MB) — at authentication, in a `send` reply or
+ * in an `out_of_bandwidth` error — the connection tops up, one request at a time:
+ * 1. it claims free testnet bandwidth, unless this gateway already refused it;
+ * 2. if the gateway refuses with `ONLY_ZK_NYMS_MESSAGE` (it enforces zk-nyms), it spends one
+ *    zk-nym ticket from its {@linkcode TicketSource} (`ecashCredential`, sealed with the shared
+ *    key); a `ticket_replay` answer (a ticket spent before, e.g. a restored wallet) is followed
+ *    by up to two fresh tickets.
+ *
+ * The top-up at authentication is awaited: {@linkcode GatewayConnection.connect} fails with a
+ * {@linkcode BandwidthError} saying why when no bandwidth can be had. Later failures go to
+ * `onBandwidthError` and are retried after {@linkcode BANDWIDTH_RETRY_MS}.
  *
  * @module
  */
@@ -23,12 +36,21 @@ import {
   DEFAULT_MIXNET_REQUEST_BANDWIDTH_THRESHOLD,
   encodeClientBinaryRequest,
   GatewayProtocolError,
+  ONLY_ZK_NYMS_MESSAGE,
   parseServerResponse,
+  randomNonce,
+  sealWithSharedKey,
   serializeClientControlRequest,
   type ServerResponse,
 } from "../../gateway/protocol/mod.ts";
-import { GatewayConnectionError } from "../errors.ts";
+import { BandwidthError, ClientError, GatewayConnectionError } from "../errors.ts";
+import type { TicketSource } from "../tickets.ts";
 import { WebSocketChannel, type WebSocketFactory } from "./socket.ts";
+
+/** Wait after a failed bandwidth top-up before the session tries again. */
+export const BANDWIDTH_RETRY_MS = 30_000;
+/** Fresh tickets tried after the gateway answered `ticket_replay`. */
+const REPLAY_RETRIES = 2;
 
 /** What both registration and authentication need. */
 export interface GatewayEndpoint {
@@ -178,6 +200,28 @@ export interface ConnectOptions extends GatewayEndpoint {
   /** Called once when the session ends for any reason other than {@linkcode GatewayConnection.close}. */
   readonly onClose?: (reason: string) => void;
   readonly logger?: Logger;
+  /** zk-nym tickets to spend when the gateway refuses free bandwidth (none: fail clearly). */
+  readonly tickets?: TicketSource;
+  /** A top-up after authentication failed (the session goes on; packets may be refused). */
+  readonly onBandwidthError?: (error: BandwidthError) => void;
+  /** The gateway accepted a zk-nym ticket. */
+  readonly onTicketSpent?: (availableTotal: number) => void;
+}
+
+/** A request waiting for its bandwidth-related reply. */
+interface BandwidthWaiter {
+  readonly resolve: (response: ServerResponse) => void;
+  readonly reject: (error: Error) => void;
+}
+
+function describeRefusal(response: ServerResponse): string {
+  if (response.type === "error") return response.message;
+  if (response.type === "typedError") {
+    return response.error.kind === "ticket_replay"
+      ? "the ticket was already spent (ticket_replay)"
+      : `out of bandwidth (${response.error.available} bytes left)`;
+  }
+  return `unexpected "${response.type}" reply`;
 }
 
 /** Why authentication was refused; `unknownClient` means registering again may help. */
@@ -200,8 +244,14 @@ export class GatewayConnection {
   readonly #random: RandomSource;
   readonly #kind: BinaryRequestKind;
   readonly #logger: Logger | undefined;
+  readonly #options: ConnectOptions;
   #bandwidth: number;
-  #claiming = false;
+  #topUp: Promise<void> | null = null;
+  #waiter: BandwidthWaiter | null = null;
+  /** The gateway answered a free claim with `ONLY_ZK_NYMS_MESSAGE`. */
+  #onlyTickets = false;
+  /** Monotonic ms before which no automatic top-up is tried (after a failure). */
+  #retryAfter = -Infinity;
   #closing = false;
   /** Decryption failures of pushed frames. */
   badFrames = 0;
@@ -219,6 +269,7 @@ export class GatewayConnection {
     this.#random = options.random;
     this.#kind = kind;
     this.#logger = options.logger;
+    this.#options = options;
     this.#bandwidth = bandwidth;
   }
 
@@ -226,6 +277,8 @@ export class GatewayConnection {
    * Opens and authenticates a session (WS#2).
    *
    * @throws {AuthenticationRefusedError} if the gateway refuses the credentials.
+   * @throws {BandwidthError} if the gateway gives no bandwidth (it accepts only zk-nym tickets
+   * and none can be had, or it refused the ticket or the free claim).
    * @throws {GatewayConnectionError} for other failures.
    */
   static async connect(options: ConnectOptions): Promise<GatewayConnection> {
@@ -242,6 +295,21 @@ export class GatewayConnection {
         clock: options.clock,
         random: options.random,
       });
+      // The gateway pushes the client's stored messages before its authenticate reply (upstream
+      // `fresh.rs` drains the mailbox first, and deletes what it pushed), and the Rust client
+      // routes binary frames that arrive while it waits for a response: so must we.
+      let earlyBadFrames = 0;
+      channel.onBinary = (frame) => {
+        let plaintext: Uint8Array;
+        try {
+          plaintext = decodePushedMixMessage(frame, options.sharedKey);
+        } catch (e) {
+          if (!(e instanceof GatewayProtocolError)) throw e;
+          earlyBadFrames++;
+          return;
+        }
+        options.onMessage(plaintext);
+      };
       channel.sendText(serializeClientControlRequest(request));
       const response = await nextResponse(channel, options.timeoutMs);
       if (response.type === "error") {
@@ -265,16 +333,25 @@ export class GatewayConnection {
         response.bandwidthRemaining,
         negotiated,
       );
+      connection.badFrames += earlyBadFrames;
       channel.onBinary = (frame) => connection.#onFrame(frame, options.onMessage);
       channel.onText = (text) => connection.#onText(text);
       channel.onClose((code, reason) => {
-        if (!connection.#closing) {
-          options.onClose?.(
-            `the gateway closed the connection (code ${code}${reason ? `: ${reason}` : ""})`,
-          );
-        }
+        const message = `the gateway closed the connection (code ${code}${
+          reason ? `: ${reason}` : ""
+        })`;
+        connection.#waiter?.reject(new GatewayConnectionError(message));
+        connection.#waiter = null;
+        if (!connection.#closing) options.onClose?.(message);
       });
-      connection.#maybeClaimBandwidth();
+      if (connection.#needsTopUp()) {
+        try {
+          await connection.#startTopUp();
+        } catch (e) {
+          connection.close(); // not a drop: the caller gets the error instead of onClose
+          throw e;
+        }
+      }
       return connection;
     } catch (e) {
       channel.close();
@@ -308,33 +385,150 @@ export class GatewayConnection {
     switch (response.type) {
       case "send":
         this.#bandwidth = response.remainingBandwidth;
-        this.#maybeClaimBandwidth();
+        this.#maybeTopUp();
         break;
       case "bandwidth":
         this.#bandwidth = response.availableTotal;
-        this.#claiming = false;
+        this.#settle(response);
         break;
       case "typedError":
         if (response.error.kind === "out_of_bandwidth") {
           this.#bandwidth = response.error.available;
-          this.#maybeClaimBandwidth();
-        }
+          this.#maybeTopUp();
+        } else this.#settle(response);
         break;
       case "error":
-        this.#claiming = false;
-        this.#logger?.warn("the gateway reported an error: {message}", {
-          message: response.message,
-        });
+        if (this.#waiter) this.#settle(response);
+        else {
+          this.#logger?.warn("the gateway reported an error: {message}", {
+            message: response.message,
+          });
+        }
         break;
     }
   }
 
-  #maybeClaimBandwidth(): void {
-    if (this.#claiming || this.#bandwidth >= DEFAULT_MIXNET_REQUEST_BANDWIDTH_THRESHOLD) return;
-    this.#claiming = true;
-    try {
-      this.#channel.sendText(serializeClientControlRequest({ type: "claimFreeTestnetBandwidth" }));
-    } catch { /* closed */ }
+  /** Hands a bandwidth-related reply to the request waiting for it. */
+  #settle(response: ServerResponse): void {
+    const waiter = this.#waiter;
+    this.#waiter = null;
+    waiter?.resolve(response);
+  }
+
+  #needsTopUp(): boolean {
+    return this.#bandwidth < DEFAULT_MIXNET_REQUEST_BANDWIDTH_THRESHOLD;
+  }
+
+  #maybeTopUp(): void {
+    if (this.#topUp !== null || !this.#needsTopUp() || this.#channel.closed) return;
+    if (this.#options.clock.monotonic() < this.#retryAfter) return;
+    this.#startTopUp().catch((e: BandwidthError) => {
+      if (this.#closing || this.#channel.closed) return;
+      this.#logger?.error("no bandwidth at the gateway: {error}", { error: e.message });
+      this.#options.onBandwidthError?.(e);
+    });
+  }
+
+  /** Runs one top-up (shared by concurrent callers); rejects with a {@linkcode BandwidthError}. */
+  #startTopUp(): Promise<void> {
+    this.#topUp ??= this.#runTopUp().then(
+      () => {
+        this.#topUp = null;
+      },
+      (e) => {
+        this.#topUp = null;
+        this.#retryAfter = this.#options.clock.monotonic() + BANDWIDTH_RETRY_MS;
+        throw e instanceof BandwidthError
+          ? e
+          : new BandwidthError(`bandwidth top-up failed: ${(e as Error).message}`, { cause: e });
+      },
+    );
+    return this.#topUp;
+  }
+
+  /** Sends `request` and waits for its bandwidth, error or typed-error reply. */
+  #request(request: string, timeoutMs: number): Promise<ServerResponse> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.#waiter === waiter) this.#waiter = null;
+        reject(new GatewayConnectionError(`the gateway did not answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter: BandwidthWaiter = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.#waiter = waiter;
+      try {
+        this.#channel.sendText(request);
+      } catch (e) {
+        this.#waiter = null;
+        waiter.reject(e as Error);
+      }
+    });
+  }
+
+  async #runTopUp(): Promise<void> {
+    const timeoutMs = this.#options.timeoutMs;
+    if (!this.#onlyTickets) {
+      const reply = await this.#request(
+        serializeClientControlRequest({ type: "claimFreeTestnetBandwidth" }),
+        timeoutMs,
+      );
+      if (reply.type === "bandwidth") return;
+      if (reply.type !== "error" || reply.message !== ONLY_ZK_NYMS_MESSAGE) {
+        throw new BandwidthError(
+          `the gateway refused free bandwidth: ${describeRefusal(reply)}`,
+        );
+      }
+      this.#onlyTickets = true;
+    }
+    const tickets = this.#options.tickets;
+    if (!tickets) {
+      throw new BandwidthError(
+        `the gateway accepts only zk-nym tickets for bandwidth ("${ONLY_ZK_NYMS_MESSAGE}") and ` +
+          "this client has no ticketbook: configure e-cash signer URLs " +
+          "(credentials.signerUrls of MixnetClient.start, --ecash-signer-urls of nym-node client)",
+      );
+    }
+    for (let attempt = 0;; attempt++) {
+      let credential: Uint8Array;
+      try {
+        credential = await tickets.nextCredential(this.#options.gatewayIdentity);
+      } catch (e) {
+        if (e instanceof ClientError) {
+          throw new BandwidthError(
+            `the gateway accepts only zk-nym tickets and none can be had: ${e.message}`,
+            { cause: e },
+          );
+        }
+        throw e;
+      }
+      const nonce = randomNonce(this.#random);
+      const reply = await this.#request(
+        serializeClientControlRequest({
+          type: "ecashCredential",
+          encCredential: sealWithSharedKey(this.#sharedKey, nonce, credential),
+          nonce,
+        }),
+        timeoutMs,
+      );
+      if (reply.type === "bandwidth") {
+        this.#options.onTicketSpent?.(reply.availableTotal);
+        return;
+      }
+      const replay = reply.type === "typedError" && reply.error.kind === "ticket_replay";
+      if (replay && attempt < REPLAY_RETRIES) {
+        this.#logger?.warn("the gateway had seen our zk-nym ticket already; spending another");
+        continue;
+      }
+      throw new BandwidthError(`the gateway refused the zk-nym ticket: ${describeRefusal(reply)}`);
+    }
   }
 
   /** Bandwidth the gateway last reported. */
@@ -368,9 +562,16 @@ export class GatewayConnection {
     );
   }
 
+  /** Whether the gateway refused free bandwidth on this session (it enforces zk-nyms). */
+  get ticketsRequired(): boolean {
+    return this.#onlyTickets;
+  }
+
   /** Ends the session. */
   close(): void {
     this.#closing = true;
+    this.#waiter?.reject(new GatewayConnectionError("the connection was closed"));
+    this.#waiter = null;
     this.#channel.close();
   }
 }

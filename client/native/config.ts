@@ -94,8 +94,17 @@ export const nativeClientConfigSchema = z.strictObject({
   client: z.strictObject({
     version: string().default(BUILD_VERSION),
     id: string({ nonEmpty: true }),
-    /** Claim free bandwidth instead of spending zk-nym tickets (the only mode supported). */
+    /**
+     * `true`: only claim free bandwidth. `false`: spend zk-nym tickets at gateways that refuse
+     * free bandwidth, obtaining ticketbooks from `ecash_signer_urls` (kept in
+     * `<data_dir>/ticketbooks/`).
+     */
     disabled_credentials_mode: boolean().default(true),
+    /**
+     * e-cash signer (nym-api) URLs to obtain ticketbooks from (ours: upstream clients find the
+     * signers through the chain).
+     */
+    ecash_signer_urls: urlList().default([]),
     nyxd_urls: urlList().default([]),
     nym_api_urls: urlList({ nonEmpty: true }),
   }),

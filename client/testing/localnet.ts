@@ -45,7 +45,12 @@ export interface Localnet {
  * ```
  */
 export async function startLocalnet(
-  options: { mixnodes?: number; timeoutMs?: number } = {},
+  options: {
+    mixnodes?: number;
+    timeoutMs?: number;
+    /** More `nym-node localnet` options, e.g. `["--epoch-duration", "3s"]`. */
+    args?: readonly string[];
+  } = {},
 ): Promise<Localnet> {
   const dir = await Deno.makeTempDir({ prefix: "client-localnet-" });
   const env: Record<string, string> = { NO_COLOR: "1" };
@@ -64,6 +69,7 @@ export async function startLocalnet(
       "0",
       "--mixnodes",
       String(options.mixnodes ?? 3),
+      ...(options.args ?? []),
     ],
     env,
     clearEnv: true,

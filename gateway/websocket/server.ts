@@ -69,6 +69,11 @@ export interface WebSocketServerStats {
   handshakeTimeouts: number;
   /** `onConnection` calls that threw or rejected. */
   handlerErrors: number;
+  /**
+   * Upgraded connections we failed for an invalid frame or an oversize message (closed with
+   * 1002, 1007 or 1009).
+   */
+  frameErrors: number;
 }
 
 /** A running WebSocket server. */
@@ -90,6 +95,13 @@ export interface WebSocketServer extends AsyncDisposable {
 export const DEFAULT_MAX_CONNECTIONS = 8192;
 /** Default `handshakeTimeoutMs` (`nym-node.md` §4.1). */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 1500;
+
+/** Close codes of `FrameError`s (`errors.ts`): the peer broke RFC 6455 or a size limit. */
+const FRAME_ERROR_CODES: ReadonlySet<number> = new Set([
+  WebSocketCloseCode.protocolError,
+  WebSocketCloseCode.invalidPayload,
+  WebSocketCloseCode.tooBig,
+]);
 
 interface Tracked {
   readonly tcp: Deno.TcpConn;
@@ -127,6 +139,7 @@ class Server implements WebSocketServer {
     handshakeFailures: 0,
     handshakeTimeouts: 0,
     handlerErrors: 0,
+    frameErrors: 0,
   };
   readonly #acceptLoop: Promise<void>;
   /** TCP connections holding a slot: upgrading, or upgraded and not yet closed. */
@@ -241,6 +254,7 @@ class Server implements WebSocketServer {
     const closed = ws.closed.then((info: CloseInfo) => {
       this.#connections--;
       this.#slots--;
+      if (!info.remote && FRAME_ERROR_CODES.has(info.code)) this.#stats.frameErrors++;
       log.debug("connection from {peer} closed: {code} {reason}", {
         peer: remoteAddress,
         code: info.code,

@@ -271,6 +271,7 @@ Deno.test("server: every protocol violation is answered with its close code", as
     assertEquals(info.wasClean, false, name);
   }
   assertEquals(server.stats.upgraded, cases.length);
+  assertEquals(server.stats.frameErrors, cases.length);
   assertEquals(server.connections, 0);
   // The server is unharmed.
   await using _client = await openDenoClient(`ws://127.0.0.1:${server.addr.port}`);
@@ -304,6 +305,7 @@ Deno.test("server: a message over the limit is refused without waiting for its p
   assertEquals(event.reason, "frame payload of 1073741824 bytes exceeds the limit of 1048576");
   await client.close();
   assertEquals((await closed).code, 1009);
+  assertEquals(server.stats.frameErrors, 1);
 });
 
 Deno.test("server: pipelined frames sent with the upgrade request are not lost", async () => {
