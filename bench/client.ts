@@ -13,8 +13,7 @@
  * 2. Goodput: one 10 MB message to itself in low-latency mode (no per-hop delays, no Poisson),
  *    KB/s from `send` until the whole message is delivered.
  *
- * Without a gateway service in `main.ts` (the localnet's gateways then serve no clients), or
- * with `--fake`, it runs on the in-process simulated network (`client/testing/fake_network.ts`,
+ * With `--fake` it runs on the in-process simulated network (`client/testing/fake_network.ts`,
  * delays honoured) and says so.
  *
  * Last line: `client-p50-0ms=<x> client-p99-0ms=<y> client-p50-15ms=... goodput-kbps=<n>`.

@@ -56,6 +56,12 @@ const NetworkRequesterDetails = z.object({
   address: z.string(),
 }).openapi("NetworkRequesterDetails");
 
+const NetworkRequesterStatus = z.object({
+  client_connected: z.boolean(),
+  client_starts: z.number(),
+  client_failures: z.number(),
+}).openapi("NetworkRequesterStatus");
+
 const ExitPolicyDetails = z.object({
   enabled: z.boolean(),
   upstream_source: z.string(),
@@ -199,6 +205,22 @@ export class ExitService implements RoleService {
               address: formatRecipient(address),
             });
           },
+        ),
+        jsonRoute(
+          {
+            // Not a nym-node route: tells a localnet (or a health check) when the requester
+            // can answer, i.e. its embedded client is connected to this gateway.
+            path: "/api/v1/network-requester/status",
+            tag: "Exit",
+            summary: "Whether the embedded network requester is connected to its gateway",
+            schema: NetworkRequesterStatus,
+          },
+          (c) =>
+            formatted(c, {
+              client_connected: this.clientConnected,
+              client_starts: this.#clientStarts,
+              client_failures: this.#clientFailures,
+            }),
         ),
         jsonRoute(
           {

@@ -27,20 +27,12 @@ import {
   saveDirectoryConfig,
 } from "../../directory/config.ts";
 import { DirectoryStore } from "../../directory/store.ts";
+import { DAEMON_PERMISSIONS } from "../../node/permissions.ts";
 import { type Child, Supervisor } from "./supervisor.ts";
 import { LOCALNET_SIGNER_THRESHOLD, LOCALNET_SIGNERS, startLocalnetSigners } from "./signers.ts";
 
 /** The daemon's permissions and V8 settings (as `deno task start`). */
-export const NODE_PERMISSIONS: readonly string[] = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "--allow-run",
-  "--v8-flags=--max-semi-space-size=4",
-];
+export const NODE_PERMISSIONS: readonly string[] = DAEMON_PERMISSIONS;
 
 /** Thrown when the localnet cannot start. */
 export class LocalnetError extends Error {
@@ -395,7 +387,14 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
       options.signal,
       deadline,
     );
-    const exitIdentity = started.find((s) => s.node.mode === "exit-gateway")?.identity;
+    const exitNode = started.find((s) => s.node.mode === "exit-gateway");
+    const exitIdentity = exitNode?.identity;
+    if (exitNode) {
+      say("waiting until the exit's network requester is connected to its gateway");
+      if (!await waitForNetworkRequester(exitNode.httpPort, options.signal, deadline)) {
+        say("the network requester is not connected yet; it keeps retrying in the background");
+      }
+    }
     const described = await api.describedNodes().catch(() => []);
     const info: LocalnetInfo = {
       nymApi: url,
@@ -436,4 +435,26 @@ export async function runLocalnet(options: LocalnetOptions): Promise<void> {
     if (killed.length > 0) say(`killed after the deadline: ${killed.join(", ")}`);
     say("stopped");
   }
+}
+
+/**
+ * Polls the exit node's `/api/v1/network-requester/status` until its embedded client is
+ * connected, so that `localnet ready` means a SOCKS client's first request is answered.
+ * Returns false at the deadline (the localnet still starts: the requester keeps retrying).
+ */
+async function waitForNetworkRequester(
+  httpPort: number,
+  signal: AbortSignal,
+  deadline: number,
+): Promise<boolean> {
+  const url = `http://127.0.0.1:${httpPort}/api/v1/network-requester/status`;
+  while (!signal.aborted && performance.now() < deadline) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      const body = res.ok ? await res.json() as { client_connected?: boolean } : null;
+      if (body?.client_connected === true) return true;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
 }

@@ -6,19 +6,10 @@
  * @module
  */
 import type { LocalnetInfo } from "../../cli/localnet/localnet.ts";
+import { DAEMON_PERMISSIONS } from "../../node/permissions.ts";
 
 /** The `nym-node` entry point the localnet runs. */
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "--allow-run",
-  "--v8-flags=--max-semi-space-size=4",
-];
 
 /** A running localnet. */
 export interface Localnet {
@@ -60,7 +51,7 @@ export async function startLocalnet(
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
-      ...PERMISSIONS,
+      ...DAEMON_PERMISSIONS,
       MAIN,
       "localnet",
       "--dir",

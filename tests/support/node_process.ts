@@ -6,19 +6,8 @@
  * @module
  */
 
-/** The permissions the daemon runs with (as `deno task start`). */
-export const DAEMON_PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "--allow-run",
-  // The daemon's V8 settings (`deno task start` / `compile` use the same): small young-generation
-  // semi-spaces keep a busy node's memory down and its GC pauses short.
-  "--v8-flags=--max-semi-space-size=4",
-];
+export { DAEMON_PERMISSIONS } from "../../node/permissions.ts";
+import { DAEMON_PERMISSIONS } from "../../node/permissions.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

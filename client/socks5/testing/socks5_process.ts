@@ -5,17 +5,9 @@
  *
  * @module
  */
+import { DAEMON_PERMISSIONS } from "../../../node/permissions.ts";
 
 const MAIN = new URL("../../../main.ts", import.meta.url).pathname;
-const PERMISSIONS = [
-  "--allow-net",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "--allow-run",
-];
 
 /** Options of {@linkcode startSocks5Process}. */
 export interface Socks5ProcessOptions {
@@ -55,7 +47,7 @@ export async function startSocks5Process(options: Socks5ProcessOptions): Promise
   const readyFile = `${home}/ready.json`;
   const args = [
     "run",
-    ...PERMISSIONS,
+    ...DAEMON_PERMISSIONS,
     MAIN,
     "client",
     "socks5",
