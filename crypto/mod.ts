@@ -19,8 +19,21 @@ import { loadSodium } from "./backends/sodium.ts";
 export * from "./bytes.ts";
 export * from "./base58.ts";
 export * from "./pem.ts";
-export { CryptoArgumentError, type CryptoProvider } from "./provider.ts";
-export { createNobleProvider } from "./backends/noble.ts";
+export { AeadAuthenticationError, CryptoArgumentError, type CryptoProvider } from "./provider.ts";
+export * from "./polyval.ts";
+export {
+  aes256GcmSivOpen,
+  aes256GcmSivSeal,
+  AES_256_GCM_SIV_KEY_LENGTH,
+  AES_256_GCM_SIV_MAX_PLAINTEXT,
+  AES_256_GCM_SIV_NONCE_LENGTH,
+  AES_256_GCM_SIV_TAG_LENGTH,
+} from "./aes_gcm_siv.ts";
+export {
+  createNobleProvider,
+  nobleAes256GcmSivOpen,
+  nobleAes256GcmSivSeal,
+} from "./backends/noble.ts";
 export { createNodeProvider } from "./backends/node.ts";
 export { loadSodium, type Sodium } from "./backends/sodium.ts";
 
@@ -34,8 +47,8 @@ export class CryptoBackendUnavailableError extends Error {
 
 /**
  * Creates a provider. `"auto"` combines libsodium (X25519, ChaCha20, BLAKE2b, HMAC, SHA-256)
- * with `node:crypto` (HKDF, AES-CTR) when libsodium is loadable, else uses `node:crypto`, else
- * pure JavaScript (browsers).
+ * with `node:crypto` (HKDF, AES-CTR, AES-256-GCM-SIV) when libsodium is loadable, else uses
+ * `node:crypto`, else pure JavaScript (browsers).
  *
  * @example
  * ```ts

@@ -38,11 +38,43 @@ export interface CryptoProvider {
   chacha20XorInPlace(key: Uint8Array, data: Uint8Array): void;
   /** BLAKE2b keyed with up to 64 bytes, 32-byte digest (the Lioness hash). */
   blake2b256Keyed(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * AES-256-GCM-SIV (RFC 8452) without AAD: a 32-byte key, a 12-byte nonce; returns
+   * ciphertext ‖ 16-byte tag. Used for everything a client and its gateway exchange under their
+   * shared key (`nym-node.md` §4.3). Throws {@linkcode CryptoArgumentError} for a wrong-sized
+   * key or nonce.
+   */
+  aes256GcmSivSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /**
+   * Opens ciphertext ‖ tag from {@linkcode CryptoProvider.aes256GcmSivSeal}. Throws
+   * {@linkcode AeadAuthenticationError} when it does not authenticate (or is shorter than the
+   * tag), {@linkcode CryptoArgumentError} for a wrong-sized key or nonce.
+   */
+  aes256GcmSivOpen(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Uint8Array;
 }
 
 /** Thrown when a primitive receives an argument of the wrong size. */
 export class CryptoArgumentError extends Error {
   override name = "CryptoArgumentError";
+}
+
+/**
+ * An AEAD ciphertext did not authenticate: a wrong tag, a tampered ciphertext, the wrong key or
+ * nonce, or input shorter than the tag. Nothing of the plaintext is released.
+ *
+ * @example
+ * ```ts
+ * import { createCryptoProvider } from "./mod.ts";
+ * import { AeadAuthenticationError } from "./provider.ts";
+ * try {
+ *   createCryptoProvider().aes256GcmSivOpen(new Uint8Array(32), new Uint8Array(12), new Uint8Array(16));
+ * } catch (e) {
+ *   e instanceof AeadAuthenticationError; // true
+ * }
+ * ```
+ */
+export class AeadAuthenticationError extends Error {
+  override name = "AeadAuthenticationError";
 }
 
 /** @internal Checks a fixed-size argument. */

@@ -10,8 +10,13 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { chacha20 } from "@noble/ciphers/chacha.js";
-import { ctr } from "@noble/ciphers/aes.js";
-import { blocksBeforeCtr64Wrap, type CryptoProvider, requireLength } from "../provider.ts";
+import { ctr, gcmsiv } from "@noble/ciphers/aes.js";
+import {
+  AeadAuthenticationError,
+  blocksBeforeCtr64Wrap,
+  type CryptoProvider,
+  requireLength,
+} from "../provider.ts";
 
 const ZERO_NONCE_12 = new Uint8Array(12);
 
@@ -63,7 +68,67 @@ export function createNobleProvider(): CryptoProvider {
     blake2b256Keyed(key, data) {
       return blake2b(data, { key, dkLen: 32 });
     },
+    aes256GcmSivSeal: nobleAes256GcmSivSeal,
+    aes256GcmSivOpen: nobleAes256GcmSivOpen,
   };
+}
+
+/**
+ * AES-256-GCM-SIV (RFC 8452) without AAD through `@noble/ciphers` (pure JavaScript, runs in
+ * browsers): ciphertext ‖ 16-byte tag. The noble provider's
+ * {@linkcode CryptoProvider.aes256GcmSivSeal}; `crypto/aes_gcm_siv.ts` is the faster one for
+ * Deno.
+ *
+ * @example
+ * ```ts
+ * import { nobleAes256GcmSivSeal } from "./noble.ts";
+ * nobleAes256GcmSivSeal(new Uint8Array(32), new Uint8Array(12), new Uint8Array(5)).length; // 21
+ * ```
+ * @throws {CryptoArgumentError} if the key is not 32 bytes or the nonce not 12.
+ */
+export function nobleAes256GcmSivSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+): Uint8Array {
+  requireLength("an AES-256-GCM-SIV key", key, 32);
+  requireLength("an AES-256-GCM-SIV nonce", nonce, 12);
+  return gcmsiv(key, nonce).encrypt(plaintext);
+}
+
+/**
+ * Opens {@linkcode nobleAes256GcmSivSeal}'s output (the noble provider's
+ * {@linkcode CryptoProvider.aes256GcmSivOpen}).
+ *
+ * @example
+ * ```ts
+ * import { nobleAes256GcmSivOpen, nobleAes256GcmSivSeal } from "./noble.ts";
+ * const k = new Uint8Array(32), n = new Uint8Array(12);
+ * nobleAes256GcmSivOpen(k, n, nobleAes256GcmSivSeal(k, n, new Uint8Array([7]))); // Uint8Array [7]
+ * ```
+ * @throws {AeadAuthenticationError} if `sealed` is shorter than the tag or does not
+ * authenticate.
+ * @throws {CryptoArgumentError} if the key is not 32 bytes or the nonce not 12.
+ */
+export function nobleAes256GcmSivOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array {
+  requireLength("an AES-256-GCM-SIV key", key, 32);
+  requireLength("an AES-256-GCM-SIV nonce", nonce, 12);
+  if (sealed.length < 16) {
+    throw new AeadAuthenticationError(
+      `an AES-256-GCM-SIV ciphertext is at least 16 bytes (the tag), got ${sealed.length}`,
+    );
+  }
+  try {
+    return gcmsiv(key, nonce).decrypt(sealed);
+  } catch (e) {
+    throw new AeadAuthenticationError("the AES-256-GCM-SIV ciphertext does not authenticate", {
+      cause: e,
+    });
+  }
 }
 
 /**

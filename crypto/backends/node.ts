@@ -1,6 +1,11 @@
 /**
- * `node:crypto` backend: native X25519, HKDF, HMAC, SHA-256, AES-CTR and ChaCha20. Keyed
- * BLAKE2b has no native API there, so it falls back to `@noble/hashes`.
+ * `node:crypto` backend: native X25519, HKDF, HMAC, SHA-256, AES-CTR, ChaCha20 and (with POLYVAL
+ * in JavaScript) AES-256-GCM-SIV. Keyed BLAKE2b has no native API there, so it falls back to
+ * `@noble/hashes`.
+ *
+ * Every Cipheriv is finished with `final()`: in Deno one that is never finished keeps its
+ * native context alive (measured with Deno 2.9.6: ≈ 0.9 KB per AES-128-CTR call, ≈ 0.3 KB per
+ * ChaCha20 call, never reclaimed).
  *
  * @module
  */
@@ -8,6 +13,7 @@ import * as nodeCrypto from "node:crypto";
 import { Buffer } from "node:buffer";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { type CryptoProvider, requireLength } from "../provider.ts";
+import { aes256GcmSivOpen, aes256GcmSivSeal } from "../aes_gcm_siv.ts";
 import { aes128Ctr64With } from "./noble.ts";
 
 // DER prefixes that turn raw X25519 keys into PKCS#8 / SPKI documents (RFC 8410).
@@ -85,7 +91,9 @@ export function createNodeProvider(): CryptoProvider {
       return aes128Ctr64With(
         (k, v, d) => {
           const c = nodeCrypto.createCipheriv("aes-128-ctr", k, v);
-          return toU8(c.update(d));
+          const out = toU8(c.update(d));
+          c.final();
+          return out;
         },
         key,
         iv,
@@ -96,9 +104,12 @@ export function createNodeProvider(): CryptoProvider {
       requireLength("chacha20 key", key, 32);
       const c = nodeCrypto.createCipheriv("chacha20", key, CHACHA_IV);
       data.set(c.update(data));
+      c.final();
     },
     blake2b256Keyed(key, data) {
       return blake2b(data, { key, dkLen: 32 });
     },
+    aes256GcmSivSeal,
+    aes256GcmSivOpen,
   };
 }

@@ -37,7 +37,13 @@ import {
   TruncatedBinaryFrameError,
   UnknownBinaryKindError,
 } from "./errors.ts";
-import { NONCE_LENGTH, openWithSharedKey, randomNonce, sealWithSharedKey } from "./shared_key.ts";
+import {
+  NONCE_LENGTH,
+  openWithSharedKey,
+  randomNonce,
+  sealWithSharedKey,
+  type SharedKeyCipher,
+} from "./shared_key.ts";
 import { BinaryRequestKind } from "./version.ts";
 
 /** Length of `kind ‖ flag ‖ nonce`. */
@@ -84,10 +90,14 @@ function splitFrame(frame: Uint8Array): RawFrame {
   };
 }
 
-function plaintextOf(raw: RawFrame, sharedKey: Uint8Array): Uint8Array {
+function plaintextOf(
+  raw: RawFrame,
+  sharedKey: Uint8Array,
+  cipher: SharedKeyCipher | undefined,
+): Uint8Array {
   if (!raw.encrypted) return raw.body;
   try {
-    return openWithSharedKey(sharedKey, raw.nonce, raw.body);
+    return openWithSharedKey(sharedKey, raw.nonce, raw.body, cipher);
   } catch (e) {
     if (!(e instanceof SharedKeyError)) throw e;
     throw new BinaryFrameDecryptionError();
@@ -99,9 +109,10 @@ function seal(
   plaintext: Uint8Array,
   key: Uint8Array,
   random: RandomSource,
+  cipher: SharedKeyCipher | undefined,
 ): Uint8Array {
   const nonce = randomNonce(random);
-  const ciphertext = sealWithSharedKey(key, nonce, plaintext);
+  const ciphertext = sealWithSharedKey(key, nonce, plaintext, cipher);
   const out = new Uint8Array(BINARY_FRAME_HEADER_LENGTH + ciphertext.length);
   out[0] = kind;
   out[1] = 1;
@@ -112,7 +123,8 @@ function seal(
 
 /**
  * Client side: encrypts a MixPacket as a kind-1 (v1) or kind-2 (v2) request. Pick the kind with
- * `binaryRequestKindFor(negotiatedVersion)`.
+ * `binaryRequestKindFor(negotiatedVersion)`. `cipher` (e.g. the `CryptoProvider`) picks the
+ * AES-256-GCM-SIV implementation; default the portable one (`shared_key.ts`).
  *
  * @example
  * ```ts
@@ -132,15 +144,17 @@ export function encodeClientBinaryRequest(
   packet: MixPacket,
   sharedKey: Uint8Array,
   random: RandomSource,
+  cipher?: SharedKeyCipher,
 ): Uint8Array {
   const plaintext = kind === BinaryRequestKind.ForwardSphinxV2
     ? encodeMixPacketV2(packet)
     : encodeMixPacketV1(packet);
-  return seal(kind, plaintext, sharedKey, random);
+  return seal(kind, plaintext, sharedKey, random, cipher);
 }
 
 /**
- * Gateway side: decodes a client's binary frame into its MixPacket.
+ * Gateway side: decodes a client's binary frame into its MixPacket. `cipher` as in
+ * {@linkcode encodeClientBinaryRequest}.
  *
  * @example
  * ```ts
@@ -159,6 +173,7 @@ export function encodeClientBinaryRequest(
 export function decodeClientBinaryRequest(
   frame: Uint8Array,
   sharedKey: Uint8Array,
+  cipher?: SharedKeyCipher,
 ): ClientBinaryRequest {
   const raw = splitFrame(frame);
   if (
@@ -166,7 +181,7 @@ export function decodeClientBinaryRequest(
   ) {
     throw new UnknownBinaryKindError("request", raw.kind);
   }
-  const plaintext = plaintextOf(raw, sharedKey);
+  const plaintext = plaintextOf(raw, sharedKey, cipher);
   let mixPacket: DecodedMixPacket;
   try {
     mixPacket = raw.kind === BinaryRequestKind.ForwardSphinxV2
@@ -180,7 +195,8 @@ export function decodeClientBinaryRequest(
 }
 
 /**
- * Gateway side: encrypts a message for the client as a `PushedMixMessage` frame.
+ * Gateway side: encrypts a message for the client as a `PushedMixMessage` frame. `cipher` as in
+ * {@linkcode encodeClientBinaryRequest}.
  *
  * @example
  * ```ts
@@ -194,12 +210,14 @@ export function encodePushedMixMessage(
   message: Uint8Array,
   sharedKey: Uint8Array,
   random: RandomSource,
+  cipher?: SharedKeyCipher,
 ): Uint8Array {
-  return seal(BinaryResponseKind.PushedMixMessage, message, sharedKey, random);
+  return seal(BinaryResponseKind.PushedMixMessage, message, sharedKey, random, cipher);
 }
 
 /**
- * Client side: decodes a `PushedMixMessage` frame into the message bytes.
+ * Client side: decodes a `PushedMixMessage` frame into the message bytes. `cipher` as in
+ * {@linkcode encodeClientBinaryRequest}.
  *
  * @example
  * ```ts
@@ -211,10 +229,14 @@ export function encodePushedMixMessage(
  * @throws {TruncatedBinaryFrameError} | {InvalidEncryptionFlagError} | {UnknownBinaryKindError}
  * | {BinaryFrameDecryptionError}
  */
-export function decodePushedMixMessage(frame: Uint8Array, sharedKey: Uint8Array): Uint8Array {
+export function decodePushedMixMessage(
+  frame: Uint8Array,
+  sharedKey: Uint8Array,
+  cipher?: SharedKeyCipher,
+): Uint8Array {
   const raw = splitFrame(frame);
   if (raw.kind !== BinaryResponseKind.PushedMixMessage) {
     throw new UnknownBinaryKindError("response", raw.kind);
   }
-  return plaintextOf(raw, sharedKey);
+  return plaintextOf(raw, sharedKey, cipher);
 }

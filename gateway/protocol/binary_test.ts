@@ -4,6 +4,7 @@ import {
   assertNotEquals,
   assertThrows,
 } from "../../testing/asserts.ts";
+import { createCryptoProvider } from "../../crypto/mod.ts";
 import { seededRandom } from "../../crypto/random.ts";
 import { InvalidPacketSizeError, InvalidRoutingAddressError } from "../../framing/errors.ts";
 import { encodeMixPacketV1, encodeMixPacketV2, type MixPacket } from "../../framing/mix_packet.ts";
@@ -93,6 +94,38 @@ Deno.test("binary: pushed messages round trip (1673 / 51-byte frames for 1643 / 
     assertEquals([frame[0], frame[1]], [1, 1]);
     assertEquals(decodePushedMixMessage(frame, key), message);
   }
+});
+
+Deno.test("binary: frames sealed with the injected native cipher open with the portable one", () => {
+  const native = createCryptoProvider("node");
+  for (const kind of [1, 2] as const) {
+    const packet = mixPacket(0, false, kind === 2 ? 2 : 0);
+    const frame = encodeClientBinaryRequest(kind, packet, key, random, native);
+    assertEquals(decodeClientBinaryRequest(frame, key).mixPacket.packet, packet.packet);
+    assertEquals(
+      decodeClientBinaryRequest(encodeClientBinaryRequest(kind, packet, key, random), key, native)
+        .mixPacket.packet,
+      packet.packet,
+    );
+    const tampered = frame.slice();
+    tampered[frame.length - 1] ^= 1;
+    assertThrows(
+      () => decodeClientBinaryRequest(tampered, key, native),
+      BinaryFrameDecryptionError,
+    );
+  }
+  const message = random(1643);
+  const pushed = encodePushedMixMessage(message, key, random, native);
+  assertEquals(pushed.length, 1673);
+  assertEquals(decodePushedMixMessage(pushed, key), message);
+  assertEquals(
+    decodePushedMixMessage(encodePushedMixMessage(message, key, random), key, native),
+    message,
+  );
+  assertThrows(
+    () => decodePushedMixMessage(pushed.subarray(0, 29), key, native),
+    BinaryFrameDecryptionError,
+  );
 });
 
 Deno.test("binary: plaintext frames (flag 0) are accepted, as upstream does", () => {

@@ -13,9 +13,14 @@
  * Only the AES-256-GCM-SIV key (protocol ≥ 3) is implemented; the legacy AES-128-CTR + HMAC key
  * of salt-less clients is refused during the handshake.
  *
+ * The cipher is injected ({@linkcode SharedKeyCipher}, any `CryptoProvider`): this module is
+ * shared with the browser client, so it must not import `node:crypto`. The gateway passes its
+ * provider, whose node backend (`crypto/aes_gcm_siv.ts`: native AES + JavaScript POLYVAL) seals
+ * a 1.6 KB message about 4× faster than the portable default, `@noble/ciphers`' `gcmsiv`.
+ *
  * @module
  */
-import { gcmsiv } from "@noble/ciphers/aes.js";
+import { nobleAes256GcmSivOpen, nobleAes256GcmSivSeal } from "../../crypto/backends/noble.ts";
 import type { CryptoProvider } from "../../crypto/provider.ts";
 import type { RandomSource } from "../../crypto/random.ts";
 import { hkdfBlake3 } from "../../message/payload_crypto.ts";
@@ -29,6 +34,26 @@ export const NONCE_LENGTH = 12;
 export const TAG_LENGTH = 16;
 /** Length of the HKDF salt the client puts in its init message (`KDF_SALT_LENGTH`). */
 export const KDF_SALT_LENGTH = 16;
+
+/**
+ * The AES-256-GCM-SIV implementation used under the shared key: any {@linkcode CryptoProvider}
+ * fits (`createCryptoProvider()` picks the fastest one available).
+ */
+export type SharedKeyCipher = Pick<CryptoProvider, "aes256GcmSivSeal" | "aes256GcmSivOpen">;
+
+/**
+ * The default {@linkcode SharedKeyCipher}: `@noble/ciphers`, pure JavaScript, runs anywhere.
+ *
+ * @example
+ * ```ts
+ * import { PORTABLE_SHARED_KEY_CIPHER } from "./shared_key.ts";
+ * PORTABLE_SHARED_KEY_CIPHER.aes256GcmSivSeal(new Uint8Array(32), new Uint8Array(12), new Uint8Array(1)).length; // 17
+ * ```
+ */
+export const PORTABLE_SHARED_KEY_CIPHER: SharedKeyCipher = Object.freeze({
+  aes256GcmSivSeal: nobleAes256GcmSivSeal,
+  aes256GcmSivOpen: nobleAes256GcmSivOpen,
+});
 
 function checkLength(what: string, value: Uint8Array, length: number): void {
   if (value.length !== length) {
@@ -92,11 +117,16 @@ export function randomNonce(random: RandomSource): Uint8Array {
 
 /**
  * AES-256-GCM-SIV encryption without AAD; returns ciphertext ‖ tag (`plaintext.length + 16`).
+ * `cipher` picks the implementation (default: the portable one); every implementation gives
+ * the same bytes.
  *
  * @example
  * ```ts
+ * import { createCryptoProvider } from "../../crypto/mod.ts";
  * import { sealWithSharedKey } from "./shared_key.ts";
- * sealWithSharedKey(new Uint8Array(32), new Uint8Array(12), new Uint8Array(5)).length; // 21
+ * const k = new Uint8Array(32), n = new Uint8Array(12), m = new Uint8Array(5);
+ * sealWithSharedKey(k, n, m).length; // 21
+ * sealWithSharedKey(k, n, m, createCryptoProvider()); // the same 21 bytes, faster in Deno
  * ```
  * @throws {SharedKeyError} if the key is not 32 bytes or the nonce not 12.
  */
@@ -104,14 +134,16 @@ export function sealWithSharedKey(
   key: Uint8Array,
   nonce: Uint8Array,
   plaintext: Uint8Array,
+  cipher: SharedKeyCipher = PORTABLE_SHARED_KEY_CIPHER,
 ): Uint8Array {
   checkLength("the shared key", key, SHARED_KEY_LENGTH);
   checkNonce(nonce);
-  return gcmsiv(key, nonce).encrypt(plaintext);
+  return cipher.aes256GcmSivSeal(key, nonce, plaintext);
 }
 
 /**
- * AES-256-GCM-SIV decryption without AAD of ciphertext ‖ tag.
+ * AES-256-GCM-SIV decryption without AAD of ciphertext ‖ tag; `cipher` as in
+ * {@linkcode sealWithSharedKey}.
  *
  * @example
  * ```ts
@@ -120,12 +152,13 @@ export function sealWithSharedKey(
  * openWithSharedKey(k, n, sealWithSharedKey(k, n, new Uint8Array([7]))); // Uint8Array [7]
  * ```
  * @throws {SharedKeyError} for a wrong-sized key or nonce, or a ciphertext that does not
- * authenticate.
+ * authenticate (upstream `SharedKeyUsageError::DecryptionError`'s message).
  */
 export function openWithSharedKey(
   key: Uint8Array,
   nonce: Uint8Array,
   ciphertext: Uint8Array,
+  cipher: SharedKeyCipher = PORTABLE_SHARED_KEY_CIPHER,
 ): Uint8Array {
   checkLength("the shared key", key, SHARED_KEY_LENGTH);
   checkNonce(nonce);
@@ -133,8 +166,8 @@ export function openWithSharedKey(
     throw new SharedKeyError("failed to either encrypt or decrypt provided message");
   }
   try {
-    return gcmsiv(key, nonce).decrypt(ciphertext);
-  } catch {
-    throw new SharedKeyError("failed to either encrypt or decrypt provided message");
+    return cipher.aes256GcmSivOpen(key, nonce, ciphertext);
+  } catch (e) {
+    throw new SharedKeyError("failed to either encrypt or decrypt provided message", { cause: e });
   }
 }

@@ -8,6 +8,7 @@ import {
   deriveSharedKey,
   NONCE_LENGTH,
   openWithSharedKey,
+  PORTABLE_SHARED_KEY_CIPHER,
   randomNonce,
   sealWithSharedKey,
   SHARED_KEY_LENGTH,
@@ -88,4 +89,36 @@ Deno.test("shared key: seal/open round trip; tampering, wrong key and wrong nonc
 Deno.test("shared key: fresh nonces differ", () => {
   const random = seededRandom(new Uint8Array(32).fill(5));
   assertNotEquals(randomNonce(random), randomNonce(random));
+});
+
+Deno.test("shared key: an injected cipher (the node provider's) interoperates with the portable one", () => {
+  const random = seededRandom(new Uint8Array(32).fill(6));
+  const native = createCryptoProvider("node");
+  const key = random(32);
+  for (const length of [0, 1, 21, 1643, 2421]) {
+    const nonce = randomNonce(random), pt = random(length);
+    const sealed = sealWithSharedKey(key, nonce, pt, native);
+    assertEquals(sealed, sealWithSharedKey(key, nonce, pt, PORTABLE_SHARED_KEY_CIPHER));
+    assertEquals(openWithSharedKey(key, nonce, sealed), pt);
+    assertEquals(openWithSharedKey(key, nonce, sealed, native), pt);
+    const tampered = sealed.slice();
+    tampered[0] ^= 1;
+    // the same error as the portable cipher's, with the cipher's own error as the cause
+    const e = assertThrows(
+      () => openWithSharedKey(key, nonce, tampered, native),
+      SharedKeyError,
+      "failed to either encrypt or decrypt provided message",
+    );
+    assertEquals((e.cause as Error).name, "AeadAuthenticationError");
+    assertThrows(
+      () => openWithSharedKey(key, nonce, sealed.subarray(0, 15), native),
+      SharedKeyError,
+    );
+    assertThrows(
+      () => sealWithSharedKey(key.subarray(1), nonce, pt, native),
+      SharedKeyError,
+      "key",
+    );
+    assertThrows(() => openWithSharedKey(key, nonce.subarray(1), sealed, native), SharedKeyError);
+  }
 });
