@@ -4,13 +4,16 @@
  * (`@nymproject/nym-client-wasm-node@1.4.1`, in its own process) and our client exchange
  * messages of 1 B to 200 KB byte-exact in both directions; our client goes offline, the wasm
  * client writes to it, and it gets every message from the mailbox when it comes back with the
- * same keys; and messages stored at a gateway that is then SIGKILLed and restarted on the same
- * home are still delivered (`nym-node.md` §4.8).
+ * same keys; two real wasm clients exchange messages both ways; a real wasm client that is
+ * killed and started again from its storage (its IndexedDB kept in a file, `storageFile`)
+ * authenticates with its gateway as the same client and gets what was sent to it meanwhile from
+ * the mailbox, exactly once; and messages stored at a gateway that is then SIGKILLed and
+ * restarted on the same home are still delivered (`nym-node.md` §4.8).
  *
- * The wasm client sits at the exit gateway so that restarting the entry gateway, where our
- * client lives, does not cut it off.
+ * The first wasm client (A) sits at the exit gateway so that restarting the entry gateway, where
+ * our client and the second wasm client (B) live, does not cut it off.
  */
-import { assertEquals } from "../testing/asserts.ts";
+import { assert, assertEquals, assertRejects } from "../testing/asserts.ts";
 import { createCryptoProvider } from "../crypto/mod.ts";
 import {
   mergeOverrides,
@@ -85,8 +88,21 @@ async function storedAt(baseUrl: string): Promise<number> {
   }
 }
 
+/** The gateway's session counters (`/api/v1/metrics/sessions`). */
+async function sessionsAt(
+  baseUrl: string,
+): Promise<{ started: number; active: number; users: number }> {
+  const stats = await (await fetch(`${baseUrl}/api/v1/metrics/sessions`)).json();
+  return {
+    started: Number(stats.sessions_started),
+    active: Number(stats.active_sessions),
+    users: Number(stats.unique_active_users),
+  };
+}
+
 Deno.test({
-  name: "gateway with real clients: 1 B–200 KB both ways, offline mailbox, kill -9 durability",
+  name:
+    "gateway with real clients: 1 B–200 KB both ways, offline mailbox, two wasm clients, wasm restart from storage, kill -9 durability",
   sanitizeResources: false,
   sanitizeOps: false,
 }, async (t) => {
@@ -96,6 +112,7 @@ Deno.test({
   const exit = net.info.gateways.find((g) => g.exit)!;
   const node = await entryNode(net);
   const storageDir = await Deno.makeTempDir({ prefix: "gateway-test-client-" });
+  const wasmStorageDir = await Deno.makeTempDir({ prefix: "gateway-test-wasm-" });
   const startOurs = async () => {
     const client = await MixnetClient.start({
       nymApiUrls,
@@ -110,6 +127,7 @@ Deno.test({
   };
   let restarted: RunningProcess | null = null;
   let peer: WasmPeer | null = null;
+  let peerB: WasmPeer | null = null;
   let ours: Awaited<ReturnType<typeof startOurs>> | null = null;
   try {
     peer = await WasmPeer.start(net.info.nymApi, { gateway: exit.identity });
@@ -158,6 +176,91 @@ Deno.test({
       await until(async () => (await storedAt(node.baseUrl)) === 0, 10_000, "an empty mailbox");
     });
 
+    await t.step("two real clients: 1 B and 50 KB arrive byte-exact both ways", async () => {
+      const before = await sessionsAt(node.baseUrl);
+      peerB = await WasmPeer.start(net.info.nymApi, {
+        gateway: entry.identity,
+        storageFile: `${wasmStorageDir}/b.json`,
+      });
+      const b = peerB;
+      assertEquals(b.restored, false);
+      // A new client registers (WS#1) and then authenticates (WS#2): two sessions.
+      assertEquals((await sessionsAt(node.baseUrl)).started - before.started, 2);
+      for (const [i, size] of [1, 50 * 1024].entries()) {
+        const toB = pattern(size, 200 + i);
+        await wasm.send(b.address, toB);
+        assertEquals((await b.nextMessage(undefined, 60_000)).data, toB, `${size} B A → B`);
+        const toA = pattern(size, 300 + i);
+        await b.send(wasm.address, toA);
+        assertEquals((await wasm.nextMessage(undefined, 60_000)).data, toA, `${size} B B → A`);
+      }
+    });
+
+    await t.step(
+      "a real client restarted from its storage gets its mail exactly once",
+      async () => {
+        const b = peerB!;
+        const { address: addressB, clientId } = b;
+        const online = await sessionsAt(node.baseUrl);
+        const authenticatedBy = Date.now();
+        await b.persist();
+        await b.close();
+        peerB = null;
+        // Only once the gateway has seen B go does new mail for it go to the mailbox.
+        await until(
+          async () => (await sessionsAt(node.baseUrl)).active === online.active - 1,
+          10_000,
+          "the gateway to notice that B left",
+        );
+        assertEquals(await storedAt(node.baseUrl), 0);
+        const n = 30;
+        const sent = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          const text = `mailbox-${i}`;
+          sent.add(text);
+          await wasm.send(addressB, encoder.encode(text));
+        }
+        await until(async () => (await storedAt(node.baseUrl)) >= n, 60_000, `${n} stored for B`);
+        assertEquals(await storedAt(node.baseUrl), n);
+        // authenticateV2 timestamps are whole seconds and must increase (wasm-client.md §3.3).
+        await new Promise((r) => setTimeout(r, Math.max(0, authenticatedBy + 1000 - Date.now())));
+
+        const before = await sessionsAt(node.baseUrl);
+        peerB = await WasmPeer.start(net.info.nymApi, {
+          gateway: entry.identity,
+          storageFile: `${wasmStorageDir}/b.json`,
+        });
+        const back = peerB;
+        assertEquals(back.restored, true);
+        assertEquals([back.address, back.clientId], [addressB, clientId], "the same client");
+        // Authenticated with its stored key: one session (WS#2 only), no registration handshake.
+        assertEquals((await sessionsAt(node.baseUrl)).started - before.started, 1);
+        assert(!back.log.some((l) => l.includes("finished registration")), back.log.join("\n"));
+        assert(!back.log.some((l) => l.includes("no prior keys found")), "keys from the file");
+
+        const received: string[] = [];
+        for (let i = 0; i < n; i++) {
+          received.push(decoder.decode((await back.nextMessage(undefined, 60_000)).data));
+        }
+        assertEquals(new Set(received), sent);
+        assertEquals(received.length, n);
+        await until(async () => (await storedAt(node.baseUrl)) === 0, 10_000, "an empty mailbox");
+        // Exactly once: nothing more comes, also not after A's retransmission timeout (~1.5 s).
+        await assertRejects(() => back.nextMessage(undefined, 2_000), Error, "timed out");
+        // And B is a working client again, both ways.
+        await back.send(wasm.address, encoder.encode("B is back"));
+        assertEquals(decoder.decode((await wasm.nextMessage(undefined, 60_000)).data), "B is back");
+        await wasm.send(addressB, encoder.encode("welcome back"));
+        assertEquals(
+          decoder.decode((await back.nextMessage(undefined, 60_000)).data),
+          "welcome back",
+        );
+        // Off before the next step kills its gateway (the 1.4.1 client never reconnects, §3.8).
+        await back.close();
+        peerB = null;
+      },
+    );
+
     await t.step("kill -9 of the gateway: stored messages survive the restart", async () => {
       await ours!.client.stop();
       ours = null;
@@ -195,8 +298,10 @@ Deno.test({
   } finally {
     await ours?.client.stop().catch(() => {});
     await peer?.close();
+    await (peerB as WasmPeer | null)?.close();
     await (restarted as RunningProcess | null)?.kill();
     await net.stop();
     await Deno.remove(storageDir, { recursive: true }).catch(() => {});
+    await Deno.remove(wasmStorageDir, { recursive: true }).catch(() => {});
   }
 });

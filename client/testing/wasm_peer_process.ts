@@ -26,6 +26,18 @@ export interface WasmPeerOptions {
   readonly cover?: boolean;
   /** Time allowed to start. Default 60 s. */
   readonly timeoutMs?: number;
+  /**
+   * Keep the client's IndexedDB (its keys and gateway registration) in this file across
+   * processes: restored before the client starts if the file exists, written once the client is
+   * ready and on {@linkcode WasmPeer.persist}. The file also keeps the client id and gateway, so
+   * a restart is the same client (same address) authenticating with the same gateway. The path
+   * must not contain a comma (it goes into `--allow-write`). Restart at least a second after the
+   * last start: `authenticateV2` timestamps are whole seconds and a gateway refuses one that is not
+   * newer than the last (`wasm-client.md` §3.3).
+   */
+  readonly storageFile?: string;
+  /** The IndexedDB namespace (`clientId`). Default: from `storageFile`, else a random one. */
+  readonly clientId?: string;
 }
 
 /**
@@ -44,6 +56,10 @@ export interface WasmPeerOptions {
 export class WasmPeer {
   /** The wasm client's address. */
   readonly address: string;
+  /** The client id (IndexedDB namespace) it runs with. */
+  readonly clientId: string;
+  /** Whether it started from a `storageFile` written by an earlier process. */
+  readonly restored: boolean;
   readonly #child: Deno.ChildProcess;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #events: Record<string, unknown>[];
@@ -53,14 +69,16 @@ export class WasmPeer {
   readonly log: string[];
 
   private constructor(
-    address: string,
+    ready: Record<string, unknown>,
     child: Deno.ChildProcess,
     events: Record<string, unknown>[],
     waiters: (() => void)[],
     pump: Promise<void>,
     log: string[],
   ) {
-    this.address = address;
+    this.address = ready.address as string;
+    this.clientId = ready.clientId as string;
+    this.restored = ready.restored === true;
     this.#child = child;
     this.#writer = child.stdin.getWriter();
     this.#events = events;
@@ -71,6 +89,10 @@ export class WasmPeer {
 
   /** Starts the wasm client against `nymApiUrl` and waits until it is ready. */
   static async start(nymApiUrl: string, options: WasmPeerOptions = {}): Promise<WasmPeer> {
+    const file = options.storageFile;
+    if (file !== undefined && file.includes(",")) {
+      throw new Error(`storageFile must not contain a comma: ${file}`);
+    }
     const args = [
       "run",
       "--config",
@@ -78,9 +100,12 @@ export class WasmPeer {
       "--allow-net=127.0.0.1",
       "--allow-read",
       "--allow-env",
+      ...(file !== undefined ? [`--allow-write=${file},${file}.tmp`] : []),
       PEER,
       nymApiUrl,
       ...(options.gateway ? ["--gateway", options.gateway] : []),
+      ...(options.clientId ? ["--client-id", options.clientId] : []),
+      ...(file !== undefined ? ["--storage-file", file] : []),
       ...(options.delays ? ["--delays"] : []),
       ...(options.cover ? ["--cover"] : []),
     ];
@@ -127,7 +152,7 @@ export class WasmPeer {
         e.event === "ready" || e.event === "failed" || e.event === "exited"
       );
       if (ready?.event === "ready") {
-        return new WasmPeer(ready.address as string, child, events, waiters, pump, log);
+        return new WasmPeer(ready, child, events, waiters, pump, log);
       }
       if (ready !== undefined || Date.now() > deadline) {
         try {
@@ -199,6 +224,14 @@ export class WasmPeer {
   /** `send_reply` to a base58 sender tag. */
   reply(senderTag: string, data: Uint8Array): Promise<void> {
     return this.#command({ cmd: "reply", senderTag, data: base64.encode(data) });
+  }
+
+  /**
+   * Writes the client's IndexedDB to the `storageFile` now (call it before {@linkcode close} so
+   * a later start from the file sees everything the client stored).
+   */
+  persist(): Promise<void> {
+    return this.#command({ cmd: "persist" });
   }
 
   /** Waits for the next received message matching `predicate` (and consumes it). */
