@@ -420,6 +420,50 @@ export function waitForTerminationSignal(cancel: AbortSignal): Promise<string> {
   });
 }
 
+/** Stops one thing {@linkcode runUntilSignal} started; `reason` is `received SIGTERM` etc. */
+export type Stopper = (reason: string) => unknown;
+
+/**
+ * Runs a long-lived command: starts listening for SIGINT/SIGTERM, calls `start` (which registers
+ * a stopper for everything it starts, as it starts it), then waits for the signal and runs the
+ * stoppers newest first. If `start` throws, whatever it had started is stopped the same way and
+ * the error is rethrown, so a half-started command never leaves a listener behind. Returns the
+ * signal's name (`onSignal` sees it before anything is stopped, e.g. to log it).
+ *
+ * @example
+ * ```ts no-eval
+ * import { runUntilSignal } from "./run.ts";
+ * await runUntilSignal(deps, async (onStop) => {
+ *   const server = await startServer();
+ *   onStop(() => server.stop());
+ * });
+ * ```
+ */
+export async function runUntilSignal(
+  deps: Pick<CliDependencies, "waitForShutdownSignal">,
+  start: (onStop: (stopper: Stopper) => void) => Promise<void>,
+  onSignal?: (signal: string) => void,
+): Promise<string> {
+  const cancelWait = new AbortController();
+  const signalled = (deps.waitForShutdownSignal ?? waitForTerminationSignal)(cancelWait.signal);
+  const stoppers: Stopper[] = [];
+  const stopAll = async (reason: string) => {
+    for (const stop of stoppers.reverse()) await stop(reason);
+  };
+  try {
+    await start((stopper) => stoppers.push(stopper));
+  } catch (error) {
+    cancelWait.abort();
+    await signalled;
+    await stopAll("start failed");
+    throw error;
+  }
+  const signal = await signalled;
+  onSignal?.(signal);
+  await stopAll(`received ${signal}`);
+  return signal;
+}
+
 function selectedModes(options: RunOptions): NodeConfig["modes"] | null {
   const list = options.mode ? options.mode.flat() : options.modes;
   if (!list) return null;
@@ -607,11 +651,8 @@ async function executeRun(
     return;
   }
 
-  const cancelWait = new AbortController();
-  const signalled = (deps.waitForShutdownSignal ?? waitForTerminationSignal)(cancelWait.signal);
-  let node;
-  try {
-    node = await startNode({
+  await runUntilSignal(deps, async (onStop) => {
+    const node = await startNode({
       config,
       paths,
       keys: files.keys,
@@ -622,13 +663,8 @@ async function executeRun(
       readyFile: options.readyFile ?? null,
       crypto,
     });
-  } catch (error) {
-    cancelWait.abort();
-    await signalled;
-    throw error;
-  }
-  const signal = await signalled;
-  await node.stop({ reason: `received ${signal}` });
+    onStop((reason) => node.stop({ reason }));
+  });
 }
 
 function newNodeId(options: RunOptions, configFile: string): string {

@@ -28,7 +28,7 @@ import {
   startSignerService,
 } from "../credentials/signer/mod.ts";
 import { setup } from "../credentials/params.ts";
-import { waitForTerminationSignal } from "./run.ts";
+import { runUntilSignal } from "./run.ts";
 import { type CliDependencies, CliError } from "./common.ts";
 import { parseIntegerIn, parseSocket, parseUrl } from "./parsers.ts";
 
@@ -190,11 +190,8 @@ export function signerCommand(deps: CliDependencies): Command {
       const params = setup();
       const { config, keys, identity } = await loadSignerHome(options.home, params)
         .catch(userError);
-      const cancel = new AbortController();
-      const signalled = (deps.waitForShutdownSignal ?? waitForTerminationSignal)(cancel.signal);
-      let running;
-      try {
-        running = await startSignerService({
+      await runUntilSignal(deps, async (onStop) => {
+        const running = await startSignerService({
           keys,
           identity,
           params,
@@ -202,6 +199,10 @@ export function signerCommand(deps: CliDependencies): Command {
           bindAddress: options.bindAddress ?? config.bindAddress,
           announceAddress: options.announceAddress ?? config.announceAddress,
           peers: options.peer ?? config.peers,
+        }).catch(userError);
+        onStop(async () => {
+          await running.stop();
+          if (options.readyFile) await Deno.remove(options.readyFile).catch(() => {});
         });
         if (options.readyFile) {
           const ready = {
@@ -211,17 +212,10 @@ export function signerCommand(deps: CliDependencies): Command {
             epoch_id: Number(keys.epochId),
             threshold: keys.threshold,
           };
-          await writeFileAtomic(options.readyFile, `${JSON.stringify(ready)}\n`, { mode: 0o644 });
+          await writeFileAtomic(options.readyFile, `${JSON.stringify(ready)}\n`, { mode: 0o644 })
+            .catch(userError);
         }
-      } catch (error) {
-        cancel.abort();
-        await signalled;
-        userError(error);
-      }
-      const signal = await signalled;
-      log.info("stopping the signer ({signal})", { signal });
-      await running.stop();
-      if (options.readyFile) await Deno.remove(options.readyFile).catch(() => {});
+      }, (signal) => log.info("stopping the signer ({signal})", { signal }));
     }),
   );
   return group;

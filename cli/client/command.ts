@@ -48,7 +48,7 @@ import {
   parsePort,
   parseUrlList,
 } from "../parsers.ts";
-import { waitForTerminationSignal } from "../run.ts";
+import { runUntilSignal } from "../run.ts";
 import { socks5Command } from "./socks5.ts";
 
 interface CommonOptions {
@@ -210,12 +210,8 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
     options.lowLatency ? lowLatencyOverrides() : {},
     noCover ? noCoverOverrides() : {},
   );
-  const cancelWait = new AbortController();
-  const signalled = (deps.waitForShutdownSignal ?? waitForTerminationSignal)(cancelWait.signal);
-  let client: MixnetClient | undefined;
-  let server: NativeWebSocketServer | undefined;
-  try {
-    client = await MixnetClient.start({
+  await runUntilSignal(deps, async (onStop) => {
+    const client = await MixnetClient.start({
       nymApiUrls: config.client.nym_api_urls,
       crypto: deps.crypto ?? createCryptoProvider(),
       storage: new FileClientStorage(config.storage_paths.data_dir),
@@ -227,6 +223,8 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
       logger,
       credentials: credentialsOf(config),
     }).catch(userError);
+    onStop(() => client.stop());
+    let server: NativeWebSocketServer | undefined;
     const socketEnabled = !options.disableSocket && config.socket.socket_type === "WebSocket";
     if (socketEnabled) {
       try {
@@ -236,6 +234,8 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
           port: config.socket.listening_port,
           maxConnections: config.socket.max_connections,
         });
+        const started = server;
+        onStop(() => started.stop());
       } catch (error) {
         throw new CliError(
           `cannot listen on ${config.socket.host}:${config.socket.listening_port}: ${
@@ -265,17 +265,7 @@ async function run(deps: CliDependencies, options: RunOptions): Promise<void> {
         { mode: 0o644 },
       );
     }
-  } catch (error) {
-    cancelWait.abort();
-    await signalled;
-    await server?.stop();
-    await client?.stop();
-    throw error;
-  }
-  const signal = await signalled;
-  logger.info("stopping the client ({signal})", { signal });
-  await server?.stop();
-  await client.stop();
+  }, (signal) => logger.info("stopping the client ({signal})", { signal }));
 }
 
 /**

@@ -37,7 +37,7 @@ import { canonicalIp, formatSocketAddress, parseSocketAddress } from "../../util
 import { InvalidDurationError, parseDuration } from "../../util/duration.ts";
 import { type CliDependencies, CliError } from "../common.ts";
 import { parseBool, parseEd25519Key, parsePort, parseUrlList } from "../parsers.ts";
-import { waitForTerminationSignal } from "../run.ts";
+import { runUntilSignal } from "../run.ts";
 
 /** The client id used when `--id` is not given. */
 export const DEFAULT_SOCKS5_CLIENT_ID = "socks5";
@@ -183,12 +183,9 @@ async function socks5(deps: CliDependencies, options: Socks5Options): Promise<vo
     return;
   }
   const bind = parseSocketAddress(config.socks5.bind_address);
-  const cancelWait = new AbortController();
-  const signalled = (deps.waitForShutdownSignal ?? waitForTerminationSignal)(cancelWait.signal);
-  let client: MixnetClient | undefined;
-  let server: Socks5Server | undefined;
-  try {
-    client = await MixnetClient.start(clientOptions).catch(userError);
+  await runUntilSignal(deps, async (onStop) => {
+    const client = await MixnetClient.start(clientOptions).catch(userError);
+    onStop(() => client.stop());
     const debug = config.socks5.socks5_debug;
     const transport = new MixnetProviderTransport({
       client,
@@ -198,6 +195,7 @@ async function socks5(deps: CliDependencies, options: Socks5Options): Promise<vo
       perRequestSurbs: debug.per_request_surbs,
       logger,
     });
+    let server: Socks5Server;
     try {
       server = Socks5Server.start({
         transport,
@@ -218,6 +216,7 @@ async function socks5(deps: CliDependencies, options: Socks5Options): Promise<vo
         `cannot listen on ${config.socks5.bind_address}: ${(error as Error).message}`,
       );
     }
+    onStop(() => server.stop());
     const listening = formatSocketAddress(server.addr.hostname, server.addr.port);
     deps.output.stdout(
       `client address: ${client.addressText}\n` +
@@ -246,17 +245,7 @@ async function socks5(deps: CliDependencies, options: Socks5Options): Promise<vo
         { mode: 0o644 },
       );
     }
-  } catch (error) {
-    cancelWait.abort();
-    await signalled;
-    await server?.stop();
-    await client?.stop();
-    throw error;
-  }
-  const signal = await signalled;
-  logger.info("stopping the SOCKS5 client ({signal})", { signal });
-  await server.stop();
-  await client.stop();
+  }, (signal) => logger.info("stopping the SOCKS5 client ({signal})", { signal }));
 }
 
 /**
